@@ -1,0 +1,67 @@
+// Every knob of the bridge server, normalised in one place. The CLI commands (`serve`, `run`) build
+// raw options from flags/env; `normalizeBridgeOptions` fills defaults and validates.
+
+export interface BridgeOptions {
+  /** Chat Completions base URL, e.g. https://api.deepseek.com/v1 (no trailing slash). */
+  upstream: string;
+  /** Default model id, also listed by GET /v1/models. */
+  model: string;
+  /** Upstream API key. Never logged, never written anywhere. */
+  apiKey?: string;
+  /** Bearer token clients must present. */
+  token: string;
+  host: string;
+  /** 0 = random free port. */
+  port: number;
+  /** Send a JSON keep-alive event when the upstream has been silent this long. */
+  keepAliveMs: number;
+  /** Give up on an upstream that sends nothing for this long (keep-alives are sent meanwhile). */
+  upstreamIdleTimeoutMs: number;
+  /** Retries of a 429 / 5xx / connection error before the stream starts. */
+  maxRetries: number;
+  /** Upper bound on one wait between retries, whatever Retry-After says. */
+  maxRetryDelayMs: number;
+  /** Largest accepted request body, compressed or decoded. */
+  maxBodyBytes: number;
+  /** One line per request (method, model, status, ms, tokens). Never given secrets. */
+  log?: (line: string) => void;
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 0,
+  keepAliveMs: 15_000,
+  upstreamIdleTimeoutMs: 600_000,
+  maxRetries: 3,
+  maxRetryDelayMs: 8_000,
+  maxBodyBytes: 64 * 1024 * 1024,
+} as const;
+
+export type RawBridgeOptions = Partial<BridgeOptions> & Pick<BridgeOptions, 'upstream' | 'model' | 'token'>;
+
+export class OptionsError extends Error {
+  override name = 'OptionsError';
+}
+
+export function normalizeBridgeOptions(raw: RawBridgeOptions): BridgeOptions {
+  let url: URL;
+  try {
+    url = new URL(raw.upstream);
+  } catch {
+    throw new OptionsError(`--upstream "${raw.upstream}" is not a URL; pass e.g. --upstream https://api.deepseek.com/v1`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new OptionsError(`--upstream must be http(s), got ${url.protocol}`);
+  }
+  if (!raw.model) throw new OptionsError('no model given; pass --model <id>');
+  const port = raw.port ?? DEFAULTS.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new OptionsError(`--port must be an integer 0-65535, got ${raw.port}`);
+  }
+  return {
+    ...DEFAULTS,
+    ...Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)),
+    upstream: url.toString().replace(/\/+$/, ''),
+    port,
+  } as BridgeOptions;
+}

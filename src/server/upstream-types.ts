@@ -1,0 +1,33 @@
+import type { ChatChunk, ChatRequest } from '../translate/types.js';
+
+/** What arrives from an upstream SSE stream, one event at a time. */
+export type UpstreamStreamEvent =
+  | { type: 'chunk'; chunk: ChatChunk }
+  /** `data:` that is not JSON. The translator decides whether it matters. */
+  | { type: 'malformed'; data: string }
+  | { type: 'done' };
+
+export type UpstreamReply =
+  /** 2xx to a stream:true request. Iteration ends at EOF; it throws if the connection breaks. */
+  | { kind: 'stream'; status: number; events: AsyncIterable<UpstreamStreamEvent> }
+  /** 2xx to a stream:false request. */
+  | { kind: 'json'; status: number; body: unknown }
+  /** Non-2xx after the bounded retries. `bodyText` is capped and may echo the request. */
+  | { kind: 'error'; status: number; bodyText: string; retryAfterMs?: number };
+
+export interface UpstreamCallOptions {
+  signal: AbortSignal;
+  /** Called before each retry, for --verbose logging. */
+  onRetry?: (info: { attempt: number; status?: number; delayMs: number; reason: string }) => void;
+}
+
+export interface UpstreamClient {
+  /** POST {upstream}/chat/completions. Throws UpstreamConnectionError when unreachable. */
+  chat(body: ChatRequest, options: UpstreamCallOptions): Promise<UpstreamReply>;
+  close(): Promise<void>;
+}
+
+/** The upstream could not be reached at all (DNS, refused, TLS, timeout). Message names the host. */
+export class UpstreamConnectionError extends Error {
+  override name = 'UpstreamConnectionError';
+}
