@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+// Placeholder, replaced by the run command.
+export function registerRun(_program: Command): void {}
