@@ -1,2 +1,144 @@
-// Placeholder: the real SessionStore is being written alongside the translators.
-export class SessionStore {}
+import { createHash } from 'node:crypto';
+import type { ChatMessage, ResponsesInputItem } from '../translate/types.js';
+import type { ReasoningLookup } from '../translate/convert-to-chat-messages.js';
+
+// What the bridge remembers between requests (the seed's design, from the Rust codex-relay):
+// - response id → the items that response added, chained by parent id, so `previous_response_id`
+//   clients can send only the new turn. Deltas, not copies: a long chain costs its length once.
+// - call id → reasoning_content, and assistant-turn fingerprint → reasoning_content, the fallback
+//   when a client drops `encrypted_content`. Every key is scoped by conversation: a global content
+//   hash collides across sessions (two sessions both answering "Done." would swap reasoning).
+
+export interface StoredResponse {
+  id: string;
+  conversation: string;
+  parentId?: string;
+  /** This turn's input items followed by its output items. */
+  items: ResponsesInputItem[];
+}
+
+export interface SessionStoreData {
+  v: 1;
+  responses: StoredResponse[];
+  reasoning: Record<string, Record<string, string>>;
+}
+
+export interface SessionStoreOptions {
+  /** Responses kept for previous_response_id, oldest evicted first. */
+  maxResponses?: number;
+  /** Conversations whose reasoning is kept, least recently used evicted first. */
+  maxConversations?: number;
+  /** Reasoning entries per conversation. */
+  maxReasoningPerConversation?: number;
+}
+
+const callKey = (callId: string) => `c:${callId}`;
+const textKey = (text: string) => `t:${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
+
+export class SessionStore {
+  private readonly responses = new Map<string, StoredResponse>();
+  private readonly reasoning = new Map<string, Map<string, string>>();
+  private readonly limits: Required<SessionStoreOptions>;
+  /** Called after every change, so a persistence layer can schedule a flush. */
+  onChange?: () => void;
+
+  constructor(options: SessionStoreOptions = {}) {
+    this.limits = { maxResponses: 5_000, maxConversations: 1_000, maxReasoningPerConversation: 4_000, ...options };
+  }
+
+  conversationOf(responseId: string): string | undefined {
+    return this.responses.get(responseId)?.conversation;
+  }
+
+  /** Items of the whole chain ending at `responseId`, oldest first; undefined if any link is gone. */
+  history(responseId: string): ResponsesInputItem[] | undefined {
+    const chain: StoredResponse[] = [];
+    const seen = new Set<string>();
+    let id: string | undefined = responseId;
+    while (id !== undefined) {
+      const stored = this.responses.get(id);
+      if (!stored || seen.has(id)) return undefined;
+      seen.add(id);
+      chain.push(stored);
+      id = stored.parentId;
+    }
+    return chain.reverse().flatMap((stored) => stored.items);
+  }
+
+  recordResponse(response: StoredResponse): void {
+    this.responses.delete(response.id);
+    this.responses.set(response.id, response);
+    while (this.responses.size > this.limits.maxResponses) {
+      this.responses.delete(this.responses.keys().next().value as string);
+    }
+    this.onChange?.();
+  }
+
+  /** Remembers the reasoning of each assistant turn by its call ids and by its text. */
+  rememberReasoning(conversation: string, messages: ChatMessage[]): void {
+    let changed = false;
+    for (const message of messages) {
+      if (message.role !== 'assistant' || !message.reasoning_content) continue;
+      const entries = this.conversationReasoning(conversation, true)!;
+      for (const call of message.tool_calls ?? []) entries.set(callKey(call.id), message.reasoning_content);
+      if (message.content) entries.set(textKey(message.content), message.reasoning_content);
+      while (entries.size > this.limits.maxReasoningPerConversation) entries.delete(entries.keys().next().value as string);
+      changed = true;
+    }
+    if (changed) this.onChange?.();
+  }
+
+  reasoningLookup(conversation: string): ReasoningLookup {
+    return {
+      byCallId: (callId) => this.conversationReasoning(conversation, false)?.get(callKey(callId)),
+      byAssistantText: (text) => this.conversationReasoning(conversation, false)?.get(textKey(text)),
+    };
+  }
+
+  private conversationReasoning(conversation: string, create: boolean): Map<string, string> | undefined {
+    let entries = this.reasoning.get(conversation);
+    if (entries) {
+      // Most recently used last, so eviction drops the stalest conversation.
+      this.reasoning.delete(conversation);
+      this.reasoning.set(conversation, entries);
+    } else if (create) {
+      entries = new Map();
+      this.reasoning.set(conversation, entries);
+      while (this.reasoning.size > this.limits.maxConversations) {
+        this.reasoning.delete(this.reasoning.keys().next().value as string);
+      }
+    }
+    return entries;
+  }
+
+  /** Drops everything kept for one conversation. */
+  forgetConversation(conversation: string): void {
+    this.reasoning.delete(conversation);
+    for (const [id, stored] of this.responses) if (stored.conversation === conversation) this.responses.delete(id);
+    this.onChange?.();
+  }
+
+  /** The data of some conversations (all when omitted), for the sessions file. */
+  toJSON(conversations?: Set<string>): SessionStoreData {
+    const include = (conversation: string) => !conversations || conversations.has(conversation);
+    return {
+      v: 1,
+      responses: [...this.responses.values()].filter((r) => include(r.conversation)),
+      reasoning: Object.fromEntries(
+        [...this.reasoning].filter(([conversation]) => include(conversation)).map(([conversation, entries]) => [conversation, Object.fromEntries(entries)]),
+      ),
+    };
+  }
+
+  /** Merges saved data in; what this process already has wins. */
+  load(data: SessionStoreData): void {
+    if (!data || data.v !== 1) return;
+    for (const response of data.responses ?? []) {
+      if (response && typeof response.id === 'string' && !this.responses.has(response.id)) this.responses.set(response.id, response);
+    }
+    for (const [conversation, entries] of Object.entries(data.reasoning ?? {})) {
+      const target = this.conversationReasoning(conversation, true)!;
+      for (const [key, text] of Object.entries(entries)) if (!target.has(key) && typeof text === 'string') target.set(key, text);
+    }
+  }
+}

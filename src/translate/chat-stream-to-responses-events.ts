@@ -1,0 +1,388 @@
+import type {
+  ChatChunk,
+  ChatToolCallDelta,
+  ChatUsage,
+  ResponsesError,
+  ResponsesOutputItem,
+  ResponsesResponse,
+  ResponsesStreamEvent,
+} from './types.js';
+import { convertChatUsage } from './convert-chat-usage.js';
+import { encodeReasoningEnvelope } from './reasoning-envelope.js';
+import { resolveToolName, type ToolIdentity, type ToolNameMap } from './tool-name-map.js';
+import { CUSTOM_TOOL_ARGUMENT } from './convert-to-chat-tools.js';
+import { mapInStreamError } from './map-upstream-error.js';
+
+export interface ResponseContext {
+  responseId: string;
+  model: string;
+  /** Unix seconds; passed in so the translator stays clock-free. */
+  createdAt: number;
+  toolNames: ToolNameMap;
+  previousResponseId?: string | null;
+  /** Named in error messages. */
+  upstreamHost: string;
+}
+
+interface OpenText {
+  id: string;
+  outputIndex: number;
+  text: string;
+}
+
+interface ToolCallState {
+  key: number;
+  callId?: string;
+  name: string;
+  args: string;
+  added: boolean;
+  id: string;
+  outputIndex: number;
+  identity?: ToolIdentity;
+}
+
+/**
+ * Chat Completions stream → Responses stream events, as a small state machine:
+ * `start()`, then `push(chunk)` per upstream chunk, then `end()` when the upstream finished (or
+ * `fail()` when it broke). Each call returns the events to send, in order.
+ *
+ * Guarantees Codex relies on (codex-protocol.md §5):
+ * - every item gets `output_item.added` … `output_item.done`, and `done` carries the whole item;
+ * - reasoning and text items are closed as soon as the next item starts, like OpenAI does;
+ * - tool calls are only closed (`done`) once the upstream finished cleanly: a call cut mid-arguments
+ *   is never emitted as done, the response fails instead;
+ * - the end is always `response.completed` or `response.failed`, never `incomplete` or `error`.
+ */
+export class ChatStreamToResponsesEvents {
+  private readonly idSuffix: string;
+  private nextOutputIndex = 0;
+  /** Closed items with their output_index; the response lists them in that order. */
+  private readonly done: Array<{ outputIndex: number; item: ResponsesOutputItem }> = [];
+  private reasoning?: OpenText;
+  private message?: OpenText;
+  private readonly calls: ToolCallState[] = [];
+  private finishReason?: string;
+  private usage?: ChatUsage;
+  private status: ResponsesResponse['status'] = 'in_progress';
+  private error: ResponsesError | null = null;
+  private itemCounter = 0;
+
+  constructor(private readonly context: ResponseContext) {
+    this.idSuffix = context.responseId.replace(/^resp_/, '');
+  }
+
+  /** True once `response.completed` or `response.failed` was produced. */
+  get finished(): boolean {
+    return this.status !== 'in_progress';
+  }
+
+  get finishReasonSeen(): string | undefined {
+    return this.finishReason;
+  }
+
+  /** The response as it stands (complete after `end()`). */
+  get response(): ResponsesResponse {
+    return this.snapshot(true);
+  }
+
+  start(): ResponsesStreamEvent[] {
+    const response = this.snapshot(false);
+    return [
+      { type: 'response.created', response },
+      { type: 'response.in_progress', response },
+    ];
+  }
+
+  /** A JSON event that resets Codex's idle timer while the upstream is silent (SSE comments don't). */
+  keepAlive(): ResponsesStreamEvent {
+    return { type: 'response.in_progress', response: this.snapshot(false) };
+  }
+
+  push(chunk: ChatChunk): ResponsesStreamEvent[] {
+    if (this.finished) return [];
+    if (!chunk || typeof chunk !== 'object') return [];
+    if (chunk.error !== undefined && chunk.error !== null) {
+      return this.fail(mapInStreamError(chunk.error, this.context.upstreamHost));
+    }
+    const events: ResponsesStreamEvent[] = [];
+    if (chunk.usage) this.usage = chunk.usage;
+    const choice = Array.isArray(chunk.choices) ? chunk.choices.find((c) => (c?.index ?? 0) === 0) : undefined;
+    if (!choice) return events;
+    const delta = choice.delta;
+    if (delta && typeof delta === 'object') {
+      const reasoning = delta.reasoning_content ?? delta.reasoning;
+      if (typeof reasoning === 'string' && reasoning !== '') this.reasoningDelta(reasoning, events);
+      const text = typeof delta.content === 'string' && delta.content !== '' ? delta.content : delta.refusal;
+      if (typeof text === 'string' && text !== '') this.textDelta(text, events);
+      if (Array.isArray(delta.tool_calls)) {
+        for (const toolCall of delta.tool_calls) if (toolCall && typeof toolCall === 'object') this.toolCallDelta(toolCall, events);
+      }
+    }
+    if (typeof choice.finish_reason === 'string' && choice.finish_reason !== '') this.finishReason = choice.finish_reason;
+    return events;
+  }
+
+  /**
+   * The upstream stream ended. `sawDone` says whether it sent `data: [DONE]`; some providers never
+   * do, so a `finish_reason` is also accepted as a clean end. Without either, the stream was cut.
+   */
+  end({ sawDone }: { sawDone: boolean }): ResponsesStreamEvent[] {
+    if (this.finished) return [];
+    if (!sawDone && this.finishReason === undefined) {
+      return this.fail({
+        code: 'upstream_stream_truncated',
+        message: `upstream ${this.context.upstreamHost} closed the stream before it finished; retrying may help`,
+      });
+    }
+    const truncatedByLength = this.finishReason === 'length' || this.finishReason === undefined;
+    for (const call of this.calls) {
+      if (!call.added) {
+        return this.fail({ code: 'upstream_invalid_tool_call', message: `upstream ${this.context.upstreamHost} sent a tool call without a name` });
+      }
+      if (truncatedByLength && !isJson(call.args || '{}')) {
+        return this.fail({
+          code: 'upstream_tool_call_truncated',
+          message: `upstream ${this.context.upstreamHost} stopped in the middle of the arguments of tool call ${call.name} (finish_reason ${this.finishReason ?? 'missing'}); it was not run`,
+        });
+      }
+    }
+    const events: ResponsesStreamEvent[] = [];
+    this.closeReasoning(events);
+    this.closeMessage(events);
+    for (const call of this.calls) this.closeToolCall(call, events);
+    this.status = 'completed';
+    events.push({ type: 'response.completed', response: this.snapshot(true) });
+    return events;
+  }
+
+  fail(error: ResponsesError): ResponsesStreamEvent[] {
+    if (this.finished) return [];
+    this.status = 'failed';
+    this.error = error;
+    return [{ type: 'response.failed', response: this.snapshot(true) }];
+  }
+
+  // ---------- items ----------
+
+  private newItemId(prefix: string): string {
+    return `${prefix}_${this.idSuffix}_${this.itemCounter++}`;
+  }
+
+  private reasoningDelta(delta: string, events: ResponsesStreamEvent[]): void {
+    if (!this.reasoning) {
+      // Reasoning after text or tool calls starts a new item, like OpenAI's interleaved reasoning.
+      this.closeMessage(events);
+      this.reasoning = { id: this.newItemId('rs'), outputIndex: this.nextOutputIndex++, text: '' };
+      const { id, outputIndex } = this.reasoning;
+      events.push(
+        { type: 'response.output_item.added', output_index: outputIndex, item: { type: 'reasoning', id, summary: [] } },
+        { type: 'response.reasoning_summary_part.added', item_id: id, output_index: outputIndex, summary_index: 0, part: { type: 'summary_text', text: '' } },
+      );
+    }
+    this.reasoning.text += delta;
+    events.push({
+      type: 'response.reasoning_summary_text.delta',
+      item_id: this.reasoning.id,
+      output_index: this.reasoning.outputIndex,
+      summary_index: 0,
+      delta,
+    });
+  }
+
+  private closeReasoning(events: ResponsesStreamEvent[]): void {
+    const reasoning = this.reasoning;
+    if (!reasoning) return;
+    this.reasoning = undefined;
+    const { id, outputIndex, text } = reasoning;
+    const item: ResponsesOutputItem = {
+      type: 'reasoning',
+      id,
+      summary: [{ type: 'summary_text', text }],
+      encrypted_content: encodeReasoningEnvelope({ text, responseId: this.context.responseId }),
+    };
+    events.push(
+      { type: 'response.reasoning_summary_text.done', item_id: id, output_index: outputIndex, summary_index: 0, text },
+      { type: 'response.reasoning_summary_part.done', item_id: id, output_index: outputIndex, summary_index: 0, part: { type: 'summary_text', text } },
+      { type: 'response.output_item.done', output_index: outputIndex, item },
+    );
+    this.done.push({ outputIndex, item });
+  }
+
+  private textDelta(delta: string, events: ResponsesStreamEvent[]): void {
+    this.closeReasoning(events);
+    if (!this.message) {
+      this.message = { id: this.newItemId('msg'), outputIndex: this.nextOutputIndex++, text: '' };
+      const { id, outputIndex } = this.message;
+      events.push(
+        {
+          type: 'response.output_item.added',
+          output_index: outputIndex,
+          item: { type: 'message', id, role: 'assistant', status: 'in_progress', content: [] },
+        },
+        {
+          type: 'response.content_part.added',
+          item_id: id,
+          output_index: outputIndex,
+          content_index: 0,
+          part: { type: 'output_text', text: '', annotations: [] },
+        },
+      );
+    }
+    this.message.text += delta;
+    events.push({
+      type: 'response.output_text.delta',
+      item_id: this.message.id,
+      output_index: this.message.outputIndex,
+      content_index: 0,
+      delta,
+      logprobs: [],
+    });
+  }
+
+  private closeMessage(events: ResponsesStreamEvent[]): void {
+    const message = this.message;
+    if (!message) return;
+    this.message = undefined;
+    const { id, outputIndex, text } = message;
+    const part = { type: 'output_text', text, annotations: [] };
+    const item: ResponsesOutputItem = { type: 'message', id, role: 'assistant', status: 'completed', content: [part] };
+    events.push(
+      { type: 'response.output_text.done', item_id: id, output_index: outputIndex, content_index: 0, text, logprobs: [] },
+      { type: 'response.content_part.done', item_id: id, output_index: outputIndex, content_index: 0, part },
+      { type: 'response.output_item.done', output_index: outputIndex, item },
+    );
+    this.done.push({ outputIndex, item });
+  }
+
+  private toolCallDelta(delta: ChatToolCallDelta, events: ResponsesStreamEvent[]): void {
+    this.closeReasoning(events);
+    this.closeMessage(events);
+    const call = this.callFor(delta);
+    if (typeof delta.id === 'string' && delta.id !== '' && !call.callId) call.callId = delta.id;
+    const name = delta.function?.name;
+    if (typeof name === 'string' && name !== '' && !call.name) call.name = name;
+    const fragment = typeof delta.function?.arguments === 'string' ? delta.function.arguments : '';
+    call.args += fragment;
+
+    if (!call.added && call.name) {
+      call.added = true;
+      call.identity = resolveToolName(this.context.toolNames, call.name);
+      call.callId ??= `call_${this.idSuffix}_${call.key}`;
+      events.push({ type: 'response.output_item.added', output_index: call.outputIndex, item: this.toolCallItem(call, 'in_progress', '') });
+      if (call.identity.kind === 'function' && call.args !== '') {
+        events.push({ type: 'response.function_call_arguments.delta', item_id: call.id, output_index: call.outputIndex, delta: call.args });
+      }
+    } else if (call.added && fragment !== '' && call.identity?.kind === 'function') {
+      events.push({ type: 'response.function_call_arguments.delta', item_id: call.id, output_index: call.outputIndex, delta: fragment });
+    }
+  }
+
+  /** Finds the call a delta continues: by index, else by id, else the last one. */
+  private callFor(delta: ChatToolCallDelta): ToolCallState {
+    let call: ToolCallState | undefined;
+    if (typeof delta.index === 'number') {
+      call = this.calls.find((c) => c.key === delta.index);
+      // Some servers reuse index 0 for every parallel call; a new id on a call that already has
+      // arguments means a new call.
+      if (call && delta.id && call.callId && delta.id !== call.callId && call.args !== '') call = undefined;
+    } else if (delta.id) {
+      call = this.calls.find((c) => c.callId === delta.id);
+    } else {
+      call = this.calls.at(-1);
+    }
+    if (call) return call;
+    const created: ToolCallState = {
+      key: typeof delta.index === 'number' && !this.calls.some((c) => c.key === delta.index) ? delta.index : 1000 + this.calls.length,
+      name: '',
+      args: '',
+      added: false,
+      id: this.newItemId('fc'),
+      outputIndex: this.nextOutputIndex++,
+    };
+    this.calls.push(created);
+    return created;
+  }
+
+  private toolCallItem(call: ToolCallState, status: string, args: string): ResponsesOutputItem {
+    const identity = call.identity ?? { name: call.name, kind: 'function' as const };
+    if (identity.kind === 'custom') {
+      return { type: 'custom_tool_call', id: call.id, call_id: call.callId!, name: identity.name, input: args, status };
+    }
+    return {
+      type: 'function_call',
+      id: call.id,
+      call_id: call.callId!,
+      name: identity.name,
+      ...(identity.namespace !== undefined && { namespace: identity.namespace }),
+      arguments: args,
+      status,
+    };
+  }
+
+  private closeToolCall(call: ToolCallState, events: ResponsesStreamEvent[]): void {
+    const { id, outputIndex } = call;
+    if (call.identity?.kind === 'custom') {
+      const input = customToolInput(call.args);
+      events.push(
+        { type: 'response.custom_tool_call_input.delta', item_id: id, output_index: outputIndex, delta: input },
+        { type: 'response.custom_tool_call_input.done', item_id: id, output_index: outputIndex, input },
+      );
+      const item = this.toolCallItem(call, 'completed', input);
+      events.push({ type: 'response.output_item.done', output_index: outputIndex, item });
+      this.done.push({ outputIndex, item });
+      return;
+    }
+    // Codex cannot parse "" as arguments.
+    const args = call.args.trim() === '' ? '{}' : call.args;
+    const item = this.toolCallItem(call, 'completed', args);
+    events.push(
+      { type: 'response.function_call_arguments.done', item_id: id, output_index: outputIndex, arguments: args },
+      { type: 'response.output_item.done', output_index: outputIndex, item },
+    );
+    this.done.push({ outputIndex, item });
+  }
+
+  private snapshot(withOutput: boolean): ResponsesResponse {
+    const output = withOutput ? [...this.done].sort((a, b) => a.outputIndex - b.outputIndex).map((d) => d.item) : [];
+    const text = output
+      .filter((item): item is Extract<ResponsesOutputItem, { type: 'message' }> => item.type === 'message')
+      .map((item) => (item.content as Array<{ text?: string }>).map((p) => p.text ?? '').join(''))
+      .join('');
+    return {
+      id: this.context.responseId,
+      object: 'response',
+      created_at: this.context.createdAt,
+      status: this.status,
+      model: this.context.model,
+      output,
+      output_text: text,
+      usage: this.status === 'in_progress' ? null : convertChatUsage(this.usage),
+      error: this.error,
+      incomplete_details: null,
+      previous_response_id: this.context.previousResponseId ?? null,
+    };
+  }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The raw text of a freeform tool call: `{"input": "..."}` as exposed, or raw text if the model ignored that. */
+function customToolInput(args: string): string {
+  try {
+    const parsed = JSON.parse(args) as unknown;
+    if (parsed && typeof parsed === 'object' && typeof (parsed as Record<string, unknown>)[CUSTOM_TOOL_ARGUMENT] === 'string') {
+      return (parsed as Record<string, string>)[CUSTOM_TOOL_ARGUMENT];
+    }
+    if (typeof parsed === 'string') return parsed;
+  } catch {
+    // not JSON: the model sent the patch itself
+  }
+  return args;
+}

@@ -1,0 +1,51 @@
+import type { ChatChunk, ChatResponse, ResponsesResponse } from './types.js';
+import { ChatStreamToResponsesEvents, type ResponseContext } from './chat-stream-to-responses-events.js';
+import { mapChatFinishReason } from './map-chat-finish-reason.js';
+import { mapInStreamError } from './map-upstream-error.js';
+
+/**
+ * A blocking chat completion → the Responses response. It is replayed through the stream state
+ * machine as one chunk, so both paths build items, ids and reasoning envelopes the same way.
+ */
+export function convertChatResponseToResponse(chat: ChatResponse, context: ResponseContext): ResponsesResponse {
+  const translator = new ChatStreamToResponsesEvents(context);
+  if (!chat || typeof chat !== 'object') {
+    translator.fail({ code: 'upstream_invalid_response', message: `upstream ${context.upstreamHost} answered with something that is not a chat completion` });
+    return translator.response;
+  }
+  if (chat.error !== undefined && chat.error !== null) {
+    translator.fail(mapInStreamError(chat.error, context.upstreamHost));
+    return translator.response;
+  }
+  const choice = Array.isArray(chat.choices) ? chat.choices.find((c) => (c?.index ?? 0) === 0) : undefined;
+  const message = choice?.message ?? {};
+  const chunk: ChatChunk = {
+    choices: [
+      {
+        index: 0,
+        delta: {
+          reasoning_content: message.reasoning_content ?? message.reasoning ?? undefined,
+          content: message.content ?? undefined,
+          refusal: message.refusal ?? undefined,
+          tool_calls: (message.tool_calls ?? []).map((call, index) => ({
+            index,
+            id: call?.id,
+            type: 'function' as const,
+            function: { name: call?.function?.name, arguments: call?.function?.arguments ?? '' },
+          })),
+        },
+        finish_reason: choice?.finish_reason ?? 'stop',
+      },
+    ],
+    usage: chat.usage,
+  };
+  translator.push(chunk);
+  translator.end({ sawDone: true });
+  const response = translator.response;
+  const finish = mapChatFinishReason(choice?.finish_reason);
+  if (response.status === 'completed' && finish.status === 'incomplete') {
+    response.status = 'incomplete';
+    response.incomplete_details = { reason: finish.incompleteReason! };
+  }
+  return response;
+}

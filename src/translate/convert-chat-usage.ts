@@ -1,0 +1,17 @@
+import type { ChatUsage, ResponsesUsage } from './types.js';
+
+const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0);
+
+/** Chat usage → Responses usage, in the exact shape Codex parses (a wrong shape is a retry loop). */
+export function convertChatUsage(usage: ChatUsage | null | undefined): ResponsesUsage {
+  const input = count(usage?.prompt_tokens);
+  const output = count(usage?.completion_tokens);
+  const cached = count(usage?.prompt_tokens_details?.cached_tokens) || count(usage?.prompt_cache_hit_tokens);
+  return {
+    input_tokens: input,
+    output_tokens: output,
+    total_tokens: count(usage?.total_tokens) || input + output,
+    input_tokens_details: { cached_tokens: Math.min(cached, input) },
+    output_tokens_details: { reasoning_tokens: Math.min(count(usage?.completion_tokens_details?.reasoning_tokens), output) },
+  };
+}

@@ -1,0 +1,294 @@
+import type {
+  ChatContentPart,
+  ChatMessage,
+  ChatToolCall,
+  ResponsesContentPart,
+  ResponsesInputItem,
+} from './types.js';
+import { decodeReasoningEnvelope } from './reasoning-envelope.js';
+import { flattenToolName } from './tool-name-map.js';
+import { CUSTOM_TOOL_ARGUMENT } from './convert-to-chat-tools.js';
+import { TranslationError } from './translation-error.js';
+
+/**
+ * Where reasoning comes from when a replayed item lost its envelope (a client that drops
+ * `encrypted_content`). Scoped to one conversation by whoever builds it.
+ */
+export interface ReasoningLookup {
+  byCallId(callId: string): string | undefined;
+  byAssistantText(text: string): string | undefined;
+}
+
+export interface ConvertToChatMessagesOptions {
+  reasoningLookup?: ReasoningLookup;
+}
+
+type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>;
+
+/** Item types that carry nothing a chat upstream can use; tolerated and skipped. */
+const SKIPPED_ITEM_TYPES = new Set([
+  'web_search_call',
+  'file_search_call',
+  'computer_call',
+  'computer_call_output',
+  'code_interpreter_call',
+  'image_generation_call',
+  'local_shell_call',
+  'local_shell_call_output',
+  'tool_search_call',
+  'tool_search_output',
+  'additional_tools',
+  'compaction',
+  'compaction_summary',
+  'item_reference',
+  'mcp_list_tools',
+  'mcp_approval_request',
+  'mcp_approval_response',
+  'mcp_call',
+  'ghost_snapshot',
+]);
+
+/** Codex sends this (with request_kind "compaction") to ask the model for a hand-off summary. */
+export const COMPACTION_PROMPT =
+  'Summarize the conversation so far as a hand-off note for yourself: the task, decisions made, ' +
+  'files touched, what is done and what remains. Be concise and concrete.';
+
+function imageUrlOf(part: { image_url?: unknown; file_id?: unknown }): string | undefined {
+  const url = part.image_url;
+  if (typeof url === 'string') return url;
+  if (url && typeof url === 'object' && typeof (url as { url?: unknown }).url === 'string') {
+    return (url as { url: string }).url;
+  }
+  return undefined;
+}
+
+/** Content parts → chat parts. Text-only content collapses to a string: every provider takes that. */
+function convertContentParts(content: unknown, path: string): { text: string; parts: ChatContentPart[] } {
+  if (typeof content === 'string') return { text: content, parts: [{ type: 'text', text: content }] };
+  if (!Array.isArray(content)) throw new TranslationError(`${path} must be a string or an array of parts`, path);
+  const parts: ChatContentPart[] = [];
+  const texts: string[] = [];
+  content.forEach((raw: ResponsesContentPart, i) => {
+    if (!raw || typeof raw !== 'object') throw new TranslationError(`${path}[${i}] must be an object`, `${path}[${i}]`);
+    const part = raw as { type?: unknown; text?: unknown; refusal?: unknown; detail?: unknown };
+    if (part.type === 'input_image') {
+      const url = imageUrlOf(raw as { image_url?: unknown });
+      if (!url) throw new TranslationError(`${path}[${i}] input_image needs an image_url (file_id is not supported)`, `${path}[${i}]`);
+      const detail = typeof part.detail === 'string' && part.detail !== 'auto' ? part.detail : undefined;
+      parts.push({ type: 'image_url', image_url: detail ? { url, detail } : { url } });
+      return;
+    }
+    const text = typeof part.text === 'string' ? part.text : typeof part.refusal === 'string' ? part.refusal : undefined;
+    if (text === undefined) {
+      if (part.type === 'input_file') throw new TranslationError(`${path}[${i}]: input_file parts are not supported`, `${path}[${i}]`);
+      throw new TranslationError(`${path}[${i}]: unsupported content part type ${JSON.stringify(part.type)}`, `${path}[${i}]`);
+    }
+    parts.push({ type: 'text', text });
+    texts.push(text);
+  });
+  return { text: texts.join('\n'), parts };
+}
+
+/** A tool output (string or content array) → text for the tool message, images kept aside. */
+function convertToolOutput(output: unknown, path: string): { text: string; images: ChatContentPart[] } {
+  if (typeof output === 'string') return { text: output, images: [] };
+  if (output === undefined || output === null) return { text: '', images: [] };
+  if (!Array.isArray(output)) return { text: JSON.stringify(output), images: [] };
+  const { parts } = convertContentParts(output, path);
+  const images = parts.filter((p) => p.type === 'image_url');
+  const texts = parts.filter((p): p is { type: 'text'; text: string } => p.type === 'text').map((p) => p.text);
+  if (images.length > 0) texts.push(`[${images.length} image${images.length > 1 ? 's' : ''} attached in the next message]`);
+  return { text: texts.join('\n'), images };
+}
+
+function reasoningTextOf(item: { encrypted_content?: unknown; content?: unknown }): string | undefined {
+  const envelope = decodeReasoningEnvelope(item.encrypted_content);
+  if (envelope) return envelope.text;
+  // A foreign reasoning item (e.g. from OpenAI itself) may still carry raw reasoning text.
+  if (Array.isArray(item.content)) {
+    const text = item.content
+      .map((c) => (c && typeof c === 'object' && typeof (c as { text?: unknown }).text === 'string' ? (c as { text: string }).text : ''))
+      .join('');
+    if (text) return text;
+  }
+  return undefined;
+}
+
+function argumentsOf(value: unknown): string {
+  if (typeof value === 'string') return value.trim() === '' ? '{}' : value;
+  if (value && typeof value === 'object') return JSON.stringify(value);
+  return '{}';
+}
+
+/**
+ * Responses input items → chat messages.
+ * - developer/system → system; user/assistant content → chat parts (text-only → string).
+ * - Consecutive assistant-side items (reasoning, assistant text, function/custom calls) are one
+ *   assistant turn: they become one assistant message with `tool_calls` and `reasoning_content`.
+ * - Tool outputs become `tool` messages; images in them follow as one user message.
+ * - Every tool call is answered before the next turn, as chat providers require.
+ */
+export function convertToChatMessages(items: ResponsesInputItem[], options: ConvertToChatMessagesOptions = {}): ChatMessage[] {
+  const messages: ChatMessage[] = [];
+  let open: AssistantMessage | undefined; // the assistant turn being assembled
+  let pendingReasoning: string[] = [];
+  let pendingImages: ChatContentPart[] = [];
+
+  const assistant = (): AssistantMessage => {
+    if (!open) {
+      flushImages();
+      open = { role: 'assistant', content: null };
+      messages.push(open);
+    }
+    return open;
+  };
+  const closeAssistant = () => {
+    if (open && pendingReasoning.length > 0) attachReasoning(open, pendingReasoning.join('\n\n'));
+    pendingReasoning = [];
+    open = undefined;
+  };
+  const attachReasoning = (message: AssistantMessage, text: string) => {
+    message.reasoning_content = message.reasoning_content ? `${message.reasoning_content}\n\n${text}` : text;
+  };
+  const flushImages = () => {
+    if (pendingImages.length === 0) return;
+    messages.push({ role: 'user', content: pendingImages });
+    pendingImages = [];
+  };
+  const addToolCall = (call: ChatToolCall) => {
+    const message = assistant();
+    (message.tool_calls ??= []).push(call);
+  };
+  const addToolResult = (callId: string, text: string, images: ChatContentPart[]) => {
+    closeAssistant();
+    // Providers reject an empty tool message; an empty output still has to answer the call.
+    messages.push({ role: 'tool', tool_call_id: callId, content: text === '' ? '(no output)' : text });
+    pendingImages.push(...images);
+  };
+
+  items.forEach((raw, index) => {
+    const path = `input[${index}]`;
+    if (!raw || typeof raw !== 'object') throw new TranslationError(`${path} must be an object`, path);
+    const item = raw as Record<string, unknown>;
+    const type = item.type ?? (typeof item.role === 'string' ? 'message' : undefined);
+
+    switch (type) {
+      case 'message': {
+        const role = item.role;
+        if (role === 'assistant') {
+          const { text } = convertContentParts(item.content, `${path}.content`);
+          if (text === '') return;
+          const message = assistant();
+          message.content = message.content ? `${message.content}\n\n${text}` : text;
+          return;
+        }
+        if (role !== 'user' && role !== 'developer' && role !== 'system') {
+          throw new TranslationError(`${path}.role ${JSON.stringify(role)} is not one of user, assistant, developer, system`, `${path}.role`);
+        }
+        closeAssistant();
+        flushImages();
+        const { text, parts } = convertContentParts(item.content, `${path}.content`);
+        if (role === 'user') {
+          if (parts.length === 0 || (text === '' && parts.every((p) => p.type === 'text'))) return;
+          const textOnly = parts.every((p) => p.type === 'text');
+          messages.push({ role: 'user', content: textOnly ? text : parts });
+        } else {
+          if (parts.some((p) => p.type === 'image_url')) {
+            throw new TranslationError(`${path}: images are only allowed in user messages`, path);
+          }
+          if (text !== '') messages.push({ role: 'system', content: text });
+        }
+        return;
+      }
+      case 'reasoning': {
+        const text = reasoningTextOf(item);
+        if (text) {
+          // Reasoning opens an assistant turn: it belongs to the calls/text that follow it.
+          if (open) closeAssistant();
+          pendingReasoning.push(text);
+        }
+        return;
+      }
+      case 'function_call':
+      case 'custom_tool_call': {
+        const callId = item.call_id;
+        const name = item.name;
+        if (typeof callId !== 'string' || typeof name !== 'string') {
+          throw new TranslationError(`${path}: ${type} needs string call_id and name`, path);
+        }
+        const namespace = typeof item.namespace === 'string' ? item.namespace : undefined;
+        const args =
+          type === 'custom_tool_call'
+            ? JSON.stringify({ [CUSTOM_TOOL_ARGUMENT]: typeof item.input === 'string' ? item.input : '' })
+            : argumentsOf(item.arguments);
+        addToolCall({ id: callId, type: 'function', function: { name: flattenToolName(name, namespace), arguments: args } });
+        return;
+      }
+      case 'function_call_output':
+      case 'custom_tool_call_output': {
+        const callId = item.call_id;
+        if (typeof callId !== 'string') throw new TranslationError(`${path}: ${type} needs a string call_id`, path);
+        const { text, images } = convertToolOutput(item.output, `${path}.output`);
+        addToolResult(callId, text, images);
+        return;
+      }
+      case 'compaction_trigger': {
+        closeAssistant();
+        flushImages();
+        messages.push({ role: 'user', content: COMPACTION_PROMPT });
+        return;
+      }
+      default: {
+        if (typeof type === 'string' && SKIPPED_ITEM_TYPES.has(type)) return;
+        throw new TranslationError(`${path}: unknown input item type ${JSON.stringify(type)}`, `${path}.type`);
+      }
+    }
+  });
+  closeAssistant();
+  flushImages();
+
+  return repairToolSequence(restoreReasoning(messages, options.reasoningLookup));
+}
+
+/** Assistant turns that lost their envelope get reasoning back from the store, if it has it. */
+function restoreReasoning(messages: ChatMessage[], lookup: ReasoningLookup | undefined): ChatMessage[] {
+  if (!lookup) return messages;
+  for (const message of messages) {
+    if (message.role !== 'assistant' || message.reasoning_content) continue;
+    const found =
+      message.tool_calls?.map((call) => lookup.byCallId(call.id)).find((text) => text !== undefined) ??
+      (message.content ? lookup.byAssistantText(message.content) : undefined);
+    if (found) message.reasoning_content = found;
+  }
+  return messages;
+}
+
+/**
+ * Chat providers reject a tool call without an answer and an answer without a call. Codex can
+ * produce both (an interrupted turn, a trimmed history); patch them rather than fail the turn.
+ */
+function repairToolSequence(messages: ChatMessage[]): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  const unanswered = new Set<string>();
+  const closeTurn = () => {
+    for (const id of unanswered) out.push({ role: 'tool', tool_call_id: id, content: 'aborted: no output was recorded for this call' });
+    unanswered.clear();
+  };
+  for (const message of messages) {
+    if (message.role === 'tool') {
+      if (unanswered.delete(message.tool_call_id)) {
+        out.push(message);
+      } else {
+        // An answer with no call in the turn before it: keep its text as context.
+        closeTurn();
+        out.push({ role: 'user', content: `Output of tool call ${message.tool_call_id}:\n${message.content}` });
+      }
+      continue;
+    }
+    closeTurn();
+    out.push(message);
+    if (message.role === 'assistant') for (const call of message.tool_calls ?? []) unanswered.add(call.id);
+  }
+  closeTurn();
+  return out;
+}
