@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { convertChatResponseToResponse } from './convert-chat-response-to-response.js';
+import { convertToChatTools } from './convert-to-chat-tools.js';
+import { decodeReasoningEnvelope } from './reasoning-envelope.js';
+
+const { toolNames } = convertToChatTools([{ type: 'namespace', name: 'mcp__demo', tools: [{ type: 'function', name: 'echo_text' }] }]);
+const context = { responseId: 'resp_b', model: 'm', createdAt: 1, toolNames, upstreamHost: 'h' };
+
+describe('convertChatResponseToResponse', () => {
+  it('builds reasoning, text and calls in order, with usage', () => {
+    const response = convertChatResponseToResponse(
+      {
+        choices: [
+          {
+            message: {
+              role: 'assistant',
+              reasoning_content: 'why',
+              content: 'calling',
+              tool_calls: [{ id: 'c1', type: 'function', function: { name: 'mcp__demo__echo_text', arguments: '{"text":"a"}' } }],
+            },
+            finish_reason: 'tool_calls',
+          },
+        ],
+        usage: { prompt_tokens: 5, completion_tokens: 6 },
+      },
+      context,
+    );
+    expect(response.status).toBe('completed');
+    expect(response.output.map((i) => i.type)).toEqual(['reasoning', 'message', 'function_call']);
+    expect(decodeReasoningEnvelope((response.output[0] as { encrypted_content: string }).encrypted_content)?.text).toBe('why');
+    expect(response.output[2]).toMatchObject({ name: 'echo_text', namespace: 'mcp__demo', call_id: 'c1' });
+    expect(response.usage).toMatchObject({ input_tokens: 5, output_tokens: 6, total_tokens: 11 });
+    expect(response.output_text).toBe('calling');
+  });
+  it('reports truncation as incomplete (blocking clients only)', () => {
+    const response = convertChatResponseToResponse({ choices: [{ message: { content: 'cut' }, finish_reason: 'length' }] }, context);
+    expect(response).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } });
+  });
+  it('fails on an error body or a non-object', () => {
+    expect(convertChatResponseToResponse({ error: { message: 'Insufficient Balance' } }, context)).toMatchObject({ status: 'failed', error: { code: 'insufficient_quota' } });
+    expect(convertChatResponseToResponse('nope' as never, context)).toMatchObject({ status: 'failed', error: { code: 'upstream_invalid_response' } });
+  });
+});

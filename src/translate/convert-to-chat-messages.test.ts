@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { convertToChatMessages, COMPACTION_PROMPT } from './convert-to-chat-messages.js';
+import { encodeReasoningEnvelope } from './reasoning-envelope.js';
+import { TranslationError } from './translation-error.js';
+import type { ResponsesInputItem } from './types.js';
+
+const user = (text: string): ResponsesInputItem => ({ type: 'message', role: 'user', content: [{ type: 'input_text', text }] });
+const call = (callId: string, name: string, args: string, namespace?: string): ResponsesInputItem => ({
+  type: 'function_call',
+  call_id: callId,
+  name,
+  arguments: args,
+  ...(namespace && { namespace }),
+});
+const output = (callId: string, out: unknown): ResponsesInputItem => ({ type: 'function_call_output', call_id: callId, output: out as string });
+const reasoning = (text: string, responseId = 'resp_1'): ResponsesInputItem => ({
+  type: 'reasoning',
+  summary: [{ type: 'summary_text', text }],
+  encrypted_content: encodeReasoningEnvelope({ text, responseId }),
+});
+
+describe('convertToChatMessages', () => {
+  it('turns developer messages into system and keeps user text as a string', () => {
+    const messages = convertToChatMessages([
+      { type: 'message', role: 'developer', content: [{ type: 'input_text', text: 'be brief' }] },
+      user('hi'),
+    ]);
+    expect(messages).toEqual([
+      { role: 'system', content: 'be brief' },
+      { role: 'user', content: 'hi' },
+    ]);
+  });
+
+  it('accepts string content and items without a type (EasyInputMessage)', () => {
+    expect(convertToChatMessages([{ role: 'user', content: 'plain' } as ResponsesInputItem])).toEqual([{ role: 'user', content: 'plain' }]);
+  });
+
+  it('keeps images as chat image parts next to text', () => {
+    const messages = convertToChatMessages([
+      {
+        type: 'message',
+        role: 'user',
+        content: [
+          { type: 'input_text', text: 'look' },
+          { type: 'input_image', image_url: 'data:image/png;base64,AAAA', detail: 'high' },
+        ],
+      },
+    ]);
+    expect(messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'look' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA', detail: 'high' } },
+        ],
+      },
+    ]);
+  });
+
+  it('groups consecutive (parallel) function calls into one assistant message, answered by tool messages', () => {
+    const messages = convertToChatMessages([user('go'), call('c1', 'exec_command', '{"cmd":"ls"}'), call('c2', 'exec_command', '{"cmd":"pwd"}'), output('c1', 'a'), output('c2', 'b')]);
+    expect(messages).toEqual([
+      { role: 'user', content: 'go' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'c1', type: 'function', function: { name: 'exec_command', arguments: '{"cmd":"ls"}' } },
+          { id: 'c2', type: 'function', function: { name: 'exec_command', arguments: '{"cmd":"pwd"}' } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'c1', content: 'a' },
+      { role: 'tool', tool_call_id: 'c2', content: 'b' },
+    ]);
+  });
+
+  it('merges assistant text and the calls that follow it into one message', () => {
+    const messages = convertToChatMessages([
+      user('go'),
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Let me look.' }] },
+      call('c1', 'exec_command', '{}'),
+      output('c1', 'ok'),
+    ]);
+    expect(messages[1]).toMatchObject({ role: 'assistant', content: 'Let me look.', tool_calls: [{ id: 'c1' }] });
+  });
+
+  it('sends "{}" for empty arguments', () => {
+    const messages = convertToChatMessages([user('go'), call('c1', 'get_goal', ''), output('c1', 'none')]);
+    expect(messages[1]).toMatchObject({ tool_calls: [{ function: { arguments: '{}' } }] });
+  });
+
+  it('re-flattens namespaced calls to the names the upstream was offered', () => {
+    const messages = convertToChatMessages([user('x'), call('c1', 'echo_text', '{"text":"yo"}', 'mcp__demo'), output('c1', 'yo')]);
+    expect(messages[1]).toMatchObject({ tool_calls: [{ function: { name: 'mcp__demo__echo_text' } }] });
+  });
+
+  it('flattens an array tool output to text and moves its images into a following user message', () => {
+    const messages = convertToChatMessages([
+      user('x'),
+      call('c1', 'view_image', '{"path":"a.png"}'),
+      output('c1', [
+        { type: 'input_text', text: 'here it is' },
+        { type: 'input_image', image_url: 'data:image/png;base64,QQ==' },
+      ]),
+      user('thanks'),
+    ]);
+    expect(messages.slice(2)).toEqual([
+      { role: 'tool', tool_call_id: 'c1', content: 'here it is\n[1 image attached in the next message]' },
+      { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,QQ==' } }] },
+      { role: 'user', content: 'thanks' },
+    ]);
+  });
+
+  it('round-trips apply_patch as a custom tool call with one string argument', () => {
+    const patch = '*** Begin Patch\n*** Add File: a.txt\n+hi\n*** End Patch\n';
+    const messages = convertToChatMessages([
+      user('patch'),
+      { type: 'custom_tool_call', call_id: 'p1', name: 'apply_patch', input: patch },
+      { type: 'custom_tool_call_output', call_id: 'p1', output: 'Success' },
+    ]);
+    expect(messages[1]).toMatchObject({ tool_calls: [{ id: 'p1', function: { name: 'apply_patch' } }] });
+    const args = JSON.parse((messages[1] as { tool_calls: Array<{ function: { arguments: string } }> }).tool_calls[0].function.arguments);
+    expect(args).toEqual({ input: patch });
+    expect(messages[2]).toEqual({ role: 'tool', tool_call_id: 'p1', content: 'Success' });
+  });
+
+  it('attaches reasoning from the envelope to the assistant turn that follows it', () => {
+    const messages = convertToChatMessages([user('go'), reasoning('think first'), call('c1', 'exec_command', '{}'), output('c1', 'ok'), reasoning('now answer'), { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'done' }] }]);
+    expect(messages[1]).toMatchObject({ role: 'assistant', reasoning_content: 'think first', tool_calls: [{ id: 'c1' }] });
+    expect(messages[3]).toEqual({ role: 'assistant', content: 'done', reasoning_content: 'now answer' });
+  });
+
+  it('falls back to the lookup when the envelope was stripped', () => {
+    const stripped: ResponsesInputItem = { type: 'reasoning', summary: [{ type: 'summary_text', text: 's' }], encrypted_content: null };
+    const messages = convertToChatMessages([user('go'), stripped, call('c9', 'exec_command', '{}'), output('c9', 'ok'), { type: 'message', role: 'assistant', content: 'bye' }], {
+      reasoningLookup: { byCallId: (id) => (id === 'c9' ? 'from store' : undefined), byAssistantText: (t) => (t === 'bye' ? 'bye reasoning' : undefined) },
+    });
+    expect(messages[1]).toMatchObject({ reasoning_content: 'from store' });
+    expect(messages[3]).toMatchObject({ content: 'bye', reasoning_content: 'bye reasoning' });
+  });
+
+  it('answers calls that have no output, and keeps orphan outputs as context', () => {
+    const messages = convertToChatMessages([user('go'), call('c1', 'exec_command', '{}'), user('stop'), output('zz', 'late')]);
+    expect(messages).toEqual([
+      { role: 'user', content: 'go' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'exec_command', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'c1', content: 'aborted: no output was recorded for this call' },
+      { role: 'user', content: 'stop' },
+      { role: 'user', content: 'Output of tool call zz:\nlate' },
+    ]);
+  });
+
+  it('gives an empty tool output a non-empty content', () => {
+    expect(convertToChatMessages([user('x'), call('c1', 'f', '{}'), output('c1', '')])[2]).toEqual({ role: 'tool', tool_call_id: 'c1', content: '(no output)' });
+  });
+
+  it('turns a compaction trigger into a summary request and skips hosted-tool items', () => {
+    const messages = convertToChatMessages([user('x'), { type: 'web_search_call', id: 'ws' }, { type: 'tool_search_call', call_id: 't' }, { type: 'compaction_trigger' }]);
+    expect(messages).toEqual([
+      { role: 'user', content: 'x' },
+      { role: 'user', content: COMPACTION_PROMPT },
+    ]);
+  });
+
+  it('rejects unknown item types, bad roles and bad parts with a message naming the place', () => {
+    expect(() => convertToChatMessages([user('x'), { type: 'bogus_item' }])).toThrowError(/input\[1\]: unknown input item type "bogus_item"/);
+    expect(() => convertToChatMessages([{ type: 'message', role: 'robot', content: 'x' } as ResponsesInputItem])).toThrowError(TranslationError);
+    expect(() => convertToChatMessages([{ type: 'message', role: 'user', content: [{ type: 'input_audio' }] } as ResponsesInputItem])).toThrowError(/input\[0\]\.content\[0\]/);
+    expect(() => convertToChatMessages([null as unknown as ResponsesInputItem])).toThrowError(/input\[0\] must be an object/);
+  });
+});
