@@ -1,0 +1,78 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { exitCodeFor, launchChild } from './launch-child.js';
+
+const node = process.execPath;
+
+/** Waits until the child has created `file` (it does once its handlers are installed). */
+async function waitForFile(file: string): Promise<void> {
+  for (let i = 0; i < 200 && !existsSync(file); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+function readyFile(): { file: string; dispose(): void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cb-launch-test-'));
+  return { file: path.join(dir, 'ready'), dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+describe('exitCodeFor', () => {
+  it('follows the shell convention', () => {
+    expect(exitCodeFor({ exitCode: 0 })).toBe(0);
+    expect(exitCodeFor({ exitCode: 3 })).toBe(3);
+    expect(exitCodeFor({ signal: 'SIGINT' })).toBe(130);
+    expect(exitCodeFor({ signal: 'SIGTERM' })).toBe(143);
+    expect(exitCodeFor({ signal: 'SIGHUP' })).toBe(129);
+    expect(exitCodeFor({ signal: 'SIGKILL' })).toBe(137);
+    expect(exitCodeFor({})).toBe(1);
+  });
+});
+
+describe('launchChild', () => {
+  it('resolves with the exit code and passes the given environment only', async () => {
+    const child = launchChild({
+      file: node,
+      args: ['-e', 'process.exit(process.env.ONLY === "yes" && process.env.HOME === undefined ? 7 : 1)'],
+      env: { ONLY: 'yes' },
+    });
+    expect(await child.exitCode).toBe(7);
+  });
+
+  it('passes signals on and reports death by signal as 128 + n', async () => {
+    // A child that handles nothing: SIGTERM kills it.
+    const ready = readyFile();
+    try {
+      const child = launchChild({
+        file: node,
+        args: ['-e', 'require("fs").writeFileSync(process.env.READY, ""); setInterval(() => {}, 1000)'],
+        env: { READY: ready.file },
+      });
+      await waitForFile(ready.file);
+      child.kill('SIGTERM');
+      expect(await child.exitCode).toBe(143);
+    } finally {
+      ready.dispose();
+    }
+  });
+
+  it('lets a child that handles the signal choose its exit code', async () => {
+    const ready = readyFile();
+    try {
+      const child = launchChild({
+        file: node,
+        args: ['-e', 'process.on("SIGINT", () => process.exit(42)); require("fs").writeFileSync(process.env.READY, ""); setInterval(() => {}, 1000)'],
+        env: { READY: ready.file },
+      });
+      await waitForFile(ready.file);
+      child.kill('SIGINT');
+      expect(await child.exitCode).toBe(42);
+    } finally {
+      ready.dispose();
+    }
+  });
+
+  it('reports a program that cannot be started like a shell does', async () => {
+    const child = launchChild({ file: '/nonexistent/program', args: [], env: {} });
+    expect(await child.exitCode).toBe(127);
+  });
+});
