@@ -1,25 +1,327 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BridgeOptions } from './bridge-options.js';
-import type { UpstreamClient } from './upstream-types.js';
+import { UpstreamConnectionError, type UpstreamClient, type UpstreamReply } from './upstream-types.js';
 import type { SessionStore } from '../sessions/session-store.js';
+import { convertToChatRequest } from '../translate/convert-to-chat-request.js';
+import { convertToChatMessages } from '../translate/convert-to-chat-messages.js';
+import { ChatStreamToResponsesEvents, type ResponseContext } from '../translate/chat-stream-to-responses-events.js';
+import { convertChatResponseToChunk, convertChatResponseToResponse } from '../translate/convert-chat-response-to-response.js';
+import { mapUpstreamError } from '../translate/map-upstream-error.js';
+import { TranslationError } from '../translate/translation-error.js';
+import type { ChatResponse, ResponsesRequest, ResponsesResponse, ResponsesStreamEvent } from '../translate/types.js';
 
 export interface ResponsesHandlerDeps {
   options: BridgeOptions;
   upstream: UpstreamClient;
   store: SessionStore;
+  /** Told about every finished request: for --verbose lines and the sessions file. */
+  onResponse?: (record: ResponseRecord) => void;
+}
+
+/** What one /v1/responses request did, once it is over. */
+export interface ResponseRecord {
+  responseId: string;
+  conversation: string;
+  model: string;
+  status: ResponsesResponse['status'] | 'error';
+  httpStatus: number;
+  usage: ResponsesResponse['usage'];
+  /** The request's own user text, for session titles. */
+  inputItems: unknown[];
+  headers: IncomingMessage['headers'];
+}
+
+interface JsonError {
+  status: number;
+  error: { message: string; type: string; code: string };
+  headers?: Record<string, string>;
+}
+
+function jsonError(status: number, message: string, code: string, type = 'invalid_request_error'): JsonError {
+  return { status, error: { message, type, code } };
+}
+
+function sendError(res: ServerResponse, failure: JsonError, scrub: (text: string) => string): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const body = JSON.stringify({ error: { ...failure.error, message: scrub(failure.error.message) } });
+  res.writeHead(failure.status, { 'content-type': 'application/json; charset=utf-8', ...failure.headers });
+  res.end(body);
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Removes the upstream key and the client token from anything that leaves the bridge. */
+export function makeScrubber(secrets: Array<string | undefined>): (text: string) => string {
+  const present = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4);
+  if (present.length === 0) return (text) => text;
+  return (text) => present.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
 }
 
 /**
  * POST /v1/responses, after auth and body decoding. `body` is the parsed JSON (any shape).
- * Owns the whole reply: JSON errors, SSE or a blocking JSON response.
- * (Work in progress: being written alongside the translators.)
+ * Owns the whole reply: a JSON error, an SSE stream, or a blocking JSON response.
  */
-export async function handleResponses(
-  _req: IncomingMessage,
-  res: ServerResponse,
-  _body: unknown,
-  _deps: ResponsesHandlerDeps,
+export async function handleResponses(req: IncomingMessage, res: ServerResponse, body: unknown, deps: ResponsesHandlerDeps): Promise<void> {
+  const { options, store } = deps;
+  const scrub = makeScrubber([options.apiKey, options.token]);
+  const upstreamHost = new URL(options.upstream).host;
+  const responseId = `resp_${randomUUID().replace(/-/g, '')}`;
+  const request = body as ResponsesRequest;
+  let model = options.model;
+  let conversation = responseId;
+  let inputItems: unknown[] = [];
+
+  const report = (status: ResponseRecord['status'], httpStatus: number, usage: ResponsesResponse['usage'] = null) =>
+    deps.onResponse?.({ responseId, conversation, model, status, httpStatus, usage, inputItems, headers: req.headers });
+  const fail = (failure: JsonError) => {
+    sendError(res, failure, scrub);
+    report('error', failure.status);
+  };
+
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    return fail(jsonError(400, 'the request body must be a JSON object (a Responses API request)', 'invalid_body'));
+  }
+  if (typeof request.model === 'string' && request.model !== '') model = request.model;
+
+  // Which conversation this is: Codex's thread id, else the previous_response_id chain's.
+  const previousId = request.previous_response_id;
+  let history;
+  if (previousId !== undefined && previousId !== null) {
+    if (typeof previousId !== 'string') return fail(jsonError(400, 'previous_response_id must be a string', 'invalid_previous_response_id'));
+    history = store.history(previousId);
+    if (!history) {
+      return fail(
+        jsonError(
+          400,
+          `previous_response_id ${JSON.stringify(previousId)} is not known to this bridge (it was never produced here, or it expired); send the full input instead`,
+          'previous_response_not_found',
+        ),
+      );
+    }
+  }
+  conversation =
+    headerValue(req.headers['thread-id']) ??
+    (typeof request.prompt_cache_key === 'string' && request.prompt_cache_key !== '' ? request.prompt_cache_key : undefined) ??
+    (previousId ? store.conversationOf(previousId) : undefined) ??
+    responseId;
+
+  let converted;
+  try {
+    converted = convertToChatRequest(request, { model, history, reasoningLookup: store.reasoningLookup(conversation) });
+  } catch (error) {
+    if (error instanceof TranslationError) return fail(jsonError(400, error.message, 'invalid_request'));
+    throw error;
+  }
+  inputItems = converted.inputItems;
+
+  const abort = new AbortController();
+  const onClose = () => {
+    if (!res.writableFinished) abort.abort();
+  };
+  res.on('close', onClose);
+
+  const context: ResponseContext = {
+    responseId,
+    model,
+    createdAt: Math.floor(Date.now() / 1000),
+    toolNames: converted.toolNames,
+    previousResponseId: previousId ?? null,
+    upstreamHost,
+  };
+
+  let reply: UpstreamReply;
+  try {
+    reply = await deps.upstream.chat(converted.request, {
+      signal: abort.signal,
+      onRetry: ({ attempt, status, delayMs, reason }) =>
+        options.log?.(`retry ${attempt} of POST ${upstreamHost}/chat/completions in ${delayMs}ms (${status ?? reason})`),
+    });
+  } catch (error) {
+    res.off('close', onClose);
+    if (abort.signal.aborted) return report('error', 499);
+    const message = error instanceof UpstreamConnectionError ? error.message : `cannot reach upstream ${upstreamHost}: ${(error as Error)?.message ?? error}`;
+    return fail({ status: 502, error: { message, type: 'server_error', code: 'upstream_unreachable' } });
+  }
+
+  if (reply.kind === 'error') {
+    res.off('close', onClose);
+    const mapped = mapUpstreamError(reply.status, reply.bodyText, upstreamHost, reply.retryAfterMs);
+    return fail({ ...mapped, headers: mapped.retryAfterSeconds ? { 'retry-after': String(mapped.retryAfterSeconds) } : undefined });
+  }
+
+  const translator = new ChatStreamToResponsesEvents(context);
+  const finish = (response: ResponsesResponse, httpStatus: number) => {
+    res.off('close', onClose);
+    if (response.status === 'completed' || response.status === 'incomplete') {
+      store.recordResponse({ id: responseId, conversation, parentId: previousId ?? undefined, items: [...converted.inputItems, ...response.output] });
+      store.rememberReasoning(conversation, convertToChatMessages(response.output));
+    }
+    report(response.status, httpStatus, response.usage);
+  };
+
+  if (request.stream !== true) {
+    const response =
+      reply.kind === 'json' ? convertChatResponseToResponse(reply.body as ChatResponse, context) : await collectStream(translator, reply, abort.signal);
+    if (response.status === 'failed' && response.error) {
+      const failure = jsonError(502, response.error.message, response.error.code, 'server_error');
+      sendError(res, failure, scrub);
+      return finish(response, 502);
+    }
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify(response));
+    return finish(response, 200);
+  }
+
+  const sse = new SseStream(res, scrub);
+  sse.send(translator.start());
+  if (reply.kind === 'json') {
+    // The upstream ignored stream:true; translate its whole answer as one chunk.
+    const body = reply.body as ChatResponse;
+    sse.send(body && typeof body === 'object' && body.error ? translator.push(body as never) : translator.push(convertChatResponseToChunk(body)));
+    sse.send(translator.end({ sawDone: true }));
+  } else {
+    await pumpStream(translator, reply, sse, abort, options);
+  }
+  sse.close();
+  finish(translator.response, 200);
+}
+
+/** Upstream SSE → translator → client, with JSON keep-alives while the upstream is silent. */
+async function pumpStream(
+  translator: ChatStreamToResponsesEvents,
+  reply: Extract<UpstreamReply, { kind: 'stream' }>,
+  sse: SseStream,
+  abort: AbortController,
+  options: BridgeOptions,
 ): Promise<void> {
-  res.writeHead(501, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ error: { message: 'not implemented yet', type: 'server_error', code: 'not_implemented' } }));
+  let lastUpstreamAt = Date.now();
+  let lastSentAt = lastUpstreamAt;
+  // One timer per stream, not per chunk: it only looks at timestamps the loop updates.
+  const timer = setInterval(() => {
+    const now = Date.now();
+    if (now - lastUpstreamAt >= options.upstreamIdleTimeoutMs) {
+      sse.send(
+        translator.fail({
+          code: 'upstream_timeout',
+          message: `upstream sent nothing for ${Math.round((now - lastUpstreamAt) / 1000)}s; gave up (raise the idle timeout if the model thinks longer)`,
+        }),
+      );
+      abort.abort();
+    } else if (now - lastSentAt >= options.keepAliveMs) {
+      sse.send([translator.keepAlive()]);
+      lastSentAt = now;
+    }
+  }, Math.max(10, Math.min(options.keepAliveMs, options.upstreamIdleTimeoutMs) / 3));
+  timer.unref();
+
+  let sawDone = false;
+  try {
+    for await (const event of reply.events) {
+      lastUpstreamAt = Date.now();
+      if (event.type === 'done') {
+        sawDone = true;
+        break;
+      }
+      if (event.type === 'chunk') {
+        const events = translator.push(event.chunk);
+        if (events.length > 0) {
+          lastSentAt = lastUpstreamAt;
+          await sse.sendAndWait(events);
+        }
+        if (translator.finished) break;
+      }
+      // Malformed data lines are skipped; a stream that never finishes fails at the end.
+    }
+    sse.send(translator.end({ sawDone }));
+  } catch (error) {
+    if (!abort.signal.aborted) {
+      sse.send(translator.fail({ code: 'upstream_disconnected', message: `the upstream stream broke: ${(error as Error)?.message ?? error}` }));
+    } else if (!translator.finished) {
+      translator.fail({ code: 'client_disconnected', message: 'the client went away' });
+    }
+  } finally {
+    clearInterval(timer);
+    if (!sawDone && !translator.finished) abort.abort();
+  }
+}
+
+/** A blocking client got a streamed answer (or asked while we only stream): collect it. */
+async function collectStream(
+  translator: ChatStreamToResponsesEvents,
+  reply: Extract<UpstreamReply, { kind: 'stream' }>,
+  signal: AbortSignal,
+): Promise<ResponsesResponse> {
+  let sawDone = false;
+  try {
+    for await (const event of reply.events) {
+      if (event.type === 'done') {
+        sawDone = true;
+        break;
+      }
+      if (event.type === 'chunk') translator.push(event.chunk);
+      if (translator.finished) break;
+    }
+    translator.end({ sawDone });
+  } catch (error) {
+    translator.fail({ code: signal.aborted ? 'client_disconnected' : 'upstream_disconnected', message: `the upstream stream broke: ${(error as Error)?.message ?? error}` });
+  }
+  return translator.response;
+}
+
+/** Writes Responses events as SSE frames, numbering them, and goes quiet once the client left. */
+class SseStream {
+  private sequence = 0;
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly scrub: (text: string) => string,
+  ) {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.flushHeaders();
+  }
+
+  private frames(events: ResponsesStreamEvent[]): string {
+    let out = '';
+    for (const event of events) {
+      event.sequence_number = this.sequence++;
+      let json = JSON.stringify(event);
+      // Only failures carry upstream text that could echo a secret.
+      if (event.type === 'response.failed') json = this.scrub(json);
+      out += `event: ${event.type}\ndata: ${json}\n\n`;
+    }
+    return out;
+  }
+
+  send(events: ResponsesStreamEvent[]): boolean {
+    if (events.length === 0 || this.res.destroyed || this.res.writableEnded) return true;
+    return this.res.write(this.frames(events));
+  }
+
+  /** Like send, but waits for the socket to drain so a slow client slows the upstream read. */
+  async sendAndWait(events: ResponsesStreamEvent[]): Promise<void> {
+    if (this.send(events)) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.on('drain', done);
+      this.res.on('close', done);
+    });
+  }
+
+  close(): void {
+    if (!this.res.writableEnded) this.res.end();
+  }
 }

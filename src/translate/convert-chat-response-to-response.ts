@@ -17,9 +17,22 @@ export function convertChatResponseToResponse(chat: ChatResponse, context: Respo
     translator.fail(mapInStreamError(chat.error, context.upstreamHost));
     return translator.response;
   }
-  const choice = Array.isArray(chat.choices) ? chat.choices.find((c) => (c?.index ?? 0) === 0) : undefined;
+  translator.push(convertChatResponseToChunk(chat));
+  translator.end({ sawDone: true });
+  const response = translator.response;
+  const finish = mapChatFinishReason(firstChoice(chat)?.finish_reason);
+  if (response.status === 'completed' && finish.status === 'incomplete') {
+    response.status = 'incomplete';
+    response.incomplete_details = { reason: finish.incompleteReason! };
+  }
+  return response;
+}
+
+/** A whole chat completion as the one stream chunk that would have carried it. */
+export function convertChatResponseToChunk(chat: ChatResponse): ChatChunk {
+  const choice = firstChoice(chat);
   const message = choice?.message ?? {};
-  const chunk: ChatChunk = {
+  return {
     choices: [
       {
         index: 0,
@@ -39,13 +52,8 @@ export function convertChatResponseToResponse(chat: ChatResponse, context: Respo
     ],
     usage: chat.usage,
   };
-  translator.push(chunk);
-  translator.end({ sawDone: true });
-  const response = translator.response;
-  const finish = mapChatFinishReason(choice?.finish_reason);
-  if (response.status === 'completed' && finish.status === 'incomplete') {
-    response.status = 'incomplete';
-    response.incomplete_details = { reason: finish.incompleteReason! };
-  }
-  return response;
+}
+
+function firstChoice(chat: ChatResponse) {
+  return Array.isArray(chat.choices) ? chat.choices.find((c) => (c?.index ?? 0) === 0) : undefined;
 }
