@@ -96,6 +96,12 @@ describe('catalog from a bundled template', () => {
     expect(entry.effective_context_window_percent).toBe(95);
   });
 
+  it('does not tell the model it is GPT-5', () => {
+    const template = bundledEntry({ base_instructions: 'You are Codex, a coding agent based on GPT-5. You and the user share one workspace.' });
+    const entry = buildModelCatalog({ model: 'm', template }).models[0];
+    expect(entry.base_instructions).toBe('You are Codex, a coding agent. You and the user share one workspace.');
+  });
+
   it('drops code mode and OpenAI-only request shapes', () => {
     const template = bundledEntry({ tool_mode: 'code_mode_only', use_responses_lite: true, multi_agent_version: 'v2', default_service_tier: 'priority' });
     const entry = buildModelCatalog({ model: 'm', template, contextWindow: 64000 }).models[0] as Record<string, unknown>;

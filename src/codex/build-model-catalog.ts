@@ -55,6 +55,10 @@ export function buildModelCatalog(options: CatalogOptions): ModelCatalog {
   const contextWindow = options.contextWindow ?? DEFAULT_CONTEXT_WINDOW;
   const entry: Record<string, unknown> = { ...(options.template ?? minimalCatalogEntry(options.model)) };
   for (const key of DROPPED_TEMPLATE_KEYS) delete entry[key];
+  if (typeof entry.base_instructions === 'string') {
+    // "You are Codex, a coding agent based on GPT-5." is not true of this model.
+    entry.base_instructions = entry.base_instructions.replace(/,? based on GPT-[\w.-]*\w/g, '');
+  }
   Object.assign(entry, {
     slug: options.model,
     display_name: options.model,
