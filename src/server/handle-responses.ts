@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BridgeOptions } from './bridge-options.js';
+import { reportRequest, sendJson, sendJsonError } from './send-json.js';
+import { SseWriter } from './sse-writer.js';
 import { UpstreamConnectionError, type UpstreamClient, type UpstreamReply } from './upstream-types.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import { convertToChatRequest } from '../translate/convert-to-chat-request.js';
@@ -9,7 +11,7 @@ import { ChatStreamToResponsesEvents, type ResponseContext } from '../translate/
 import { convertChatResponseToChunk, convertChatResponseToResponse } from '../translate/convert-chat-response-to-response.js';
 import { mapUpstreamError } from '../translate/map-upstream-error.js';
 import { TranslationError } from '../translate/translation-error.js';
-import type { ChatResponse, ResponsesRequest, ResponsesResponse, ResponsesStreamEvent } from '../translate/types.js';
+import type { ChatResponse, ResponsesRequest, ResponsesResponse } from '../translate/types.js';
 
 export interface ResponsesHandlerDeps {
   options: BridgeOptions;
@@ -43,13 +45,7 @@ function jsonError(status: number, message: string, code: string, type = 'invali
 }
 
 function sendError(res: ServerResponse, failure: JsonError, scrub: (text: string) => string): void {
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  const body = JSON.stringify({ error: { ...failure.error, message: scrub(failure.error.message) } });
-  res.writeHead(failure.status, { 'content-type': 'application/json; charset=utf-8', ...failure.headers });
-  res.end(body);
+  sendJsonError(res, failure.status, { ...failure.error, message: scrub(failure.error.message) }, failure.headers);
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -77,8 +73,19 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
   let conversation = responseId;
   let inputItems: unknown[] = [];
 
-  const report = (status: ResponseRecord['status'], httpStatus: number, usage: ResponsesResponse['usage'] = null) =>
+  const report = (status: ResponseRecord['status'], httpStatus: number, usage: ResponsesResponse['usage'] = null) => {
+    reportRequest(res, {
+      model,
+      ...(usage && {
+        inputTokens: usage.input_tokens,
+        outputTokens: usage.output_tokens,
+        cachedTokens: usage.input_tokens_details.cached_tokens,
+        reasoningTokens: usage.output_tokens_details.reasoning_tokens,
+      }),
+      ...(status === 'failed' && { note: 'response.failed' }),
+    });
     deps.onResponse?.({ responseId, conversation, model, status, httpStatus, usage, inputItems, headers: req.headers });
+  };
   const fail = (failure: JsonError) => {
     sendError(res, failure, scrub);
     report('error', failure.status);
@@ -173,22 +180,22 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
       sendError(res, failure, scrub);
       return finish(response, 502);
     }
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-    res.end(JSON.stringify(response));
+    sendJson(res, 200, response);
     return finish(response, 200);
   }
 
-  const sse = new SseStream(res, scrub);
-  sse.send(translator.start());
+  // Only failures carry upstream text that could echo a secret; other frames skip the scan.
+  const sse = new SseWriter(res, (json) => (json.startsWith('{"type":"response.failed"') ? scrub(json) : json));
+  sse.send(...translator.start());
   if (reply.kind === 'json') {
     // The upstream ignored stream:true; translate its whole answer as one chunk.
     const body = reply.body as ChatResponse;
-    sse.send(body && typeof body === 'object' && body.error ? translator.push(body as never) : translator.push(convertChatResponseToChunk(body)));
-    sse.send(translator.end({ sawDone: true }));
+    sse.send(...(body && typeof body === 'object' && body.error ? translator.push(body as never) : translator.push(convertChatResponseToChunk(body))));
+    sse.send(...translator.end({ sawDone: true }));
   } else {
     await pumpStream(translator, reply, sse, abort, options);
   }
-  sse.close();
+  sse.end();
   finish(translator.response, 200);
 }
 
@@ -196,7 +203,7 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
 async function pumpStream(
   translator: ChatStreamToResponsesEvents,
   reply: Extract<UpstreamReply, { kind: 'stream' }>,
-  sse: SseStream,
+  sse: SseWriter,
   abort: AbortController,
   options: BridgeOptions,
 ): Promise<void> {
@@ -207,14 +214,14 @@ async function pumpStream(
     const now = Date.now();
     if (now - lastUpstreamAt >= options.upstreamIdleTimeoutMs) {
       sse.send(
-        translator.fail({
+        ...translator.fail({
           code: 'upstream_timeout',
           message: `upstream sent nothing for ${Math.round((now - lastUpstreamAt) / 1000)}s; gave up (raise the idle timeout if the model thinks longer)`,
         }),
       );
       abort.abort();
     } else if (now - lastSentAt >= options.keepAliveMs) {
-      sse.send([translator.keepAlive()]);
+      sse.send(translator.keepAlive());
       lastSentAt = now;
     }
   }, Math.max(10, Math.min(options.keepAliveMs, options.upstreamIdleTimeoutMs) / 3));
@@ -232,16 +239,16 @@ async function pumpStream(
         const events = translator.push(event.chunk);
         if (events.length > 0) {
           lastSentAt = lastUpstreamAt;
-          await sse.sendAndWait(events);
+          await sse.send(...events);
         }
         if (translator.finished) break;
       }
       // Malformed data lines are skipped; a stream that never finishes fails at the end.
     }
-    sse.send(translator.end({ sawDone }));
+    sse.send(...translator.end({ sawDone }));
   } catch (error) {
     if (!abort.signal.aborted) {
-      sse.send(translator.fail({ code: 'upstream_disconnected', message: `the upstream stream broke: ${(error as Error)?.message ?? error}` }));
+      sse.send(...translator.fail({ code: 'upstream_disconnected', message: `the upstream stream broke: ${(error as Error)?.message ?? error}` }));
     } else if (!translator.finished) {
       translator.fail({ code: 'client_disconnected', message: 'the client went away' });
     }
@@ -272,56 +279,4 @@ async function collectStream(
     translator.fail({ code: signal.aborted ? 'client_disconnected' : 'upstream_disconnected', message: `the upstream stream broke: ${(error as Error)?.message ?? error}` });
   }
   return translator.response;
-}
-
-/** Writes Responses events as SSE frames, numbering them, and goes quiet once the client left. */
-class SseStream {
-  private sequence = 0;
-  constructor(
-    private readonly res: ServerResponse,
-    private readonly scrub: (text: string) => string,
-  ) {
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    res.flushHeaders();
-  }
-
-  private frames(events: ResponsesStreamEvent[]): string {
-    let out = '';
-    for (const event of events) {
-      event.sequence_number = this.sequence++;
-      let json = JSON.stringify(event);
-      // Only failures carry upstream text that could echo a secret.
-      if (event.type === 'response.failed') json = this.scrub(json);
-      out += `event: ${event.type}\ndata: ${json}\n\n`;
-    }
-    return out;
-  }
-
-  send(events: ResponsesStreamEvent[]): boolean {
-    if (events.length === 0 || this.res.destroyed || this.res.writableEnded) return true;
-    return this.res.write(this.frames(events));
-  }
-
-  /** Like send, but waits for the socket to drain so a slow client slows the upstream read. */
-  async sendAndWait(events: ResponsesStreamEvent[]): Promise<void> {
-    if (this.send(events)) return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        this.res.off('drain', done);
-        this.res.off('close', done);
-        resolve();
-      };
-      this.res.on('drain', done);
-      this.res.on('close', done);
-    });
-  }
-
-  close(): void {
-    if (!this.res.writableEnded) this.res.end();
-  }
 }
