@@ -1,0 +1,323 @@
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import { createParser, type ParseError } from 'eventsource-parser';
+import type { BridgeOptions } from './bridge-options.js';
+import { UpstreamConnectionError, type UpstreamCallOptions, type UpstreamClient, type UpstreamReply, type UpstreamStreamEvent } from './upstream-types.js';
+import type { ChatRequest } from '../translate/types.js';
+
+// The one place the bridge talks to the Chat Completions provider: a keep-alive undici Pool to the
+// upstream origin, bounded retries before anything reaches the client, and SSE parsing into
+// UpstreamStreamEvents. The API key goes into one request header and nowhere else; every text this
+// module produces (error messages, upstream error bodies) is scrubbed of it as well.
+
+/** Upstream error bodies are kept up to this size (they may echo the whole request otherwise). */
+export const ERROR_BODY_CAP = 64 * 1024;
+/** A non-streamed answer larger than this is refused rather than buffered. */
+const JSON_BODY_CAP = 256 * 1024 * 1024;
+/** Largest single SSE event we will buffer before giving up on the stream. */
+const SSE_EVENT_CAP = 64 * 1024 * 1024;
+const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
+const BASE_BACKOFF_MS = 500;
+
+type ResponseData = Dispatcher.ResponseData;
+
+interface ConnectionFailure {
+  reason: string;
+  code?: string;
+  retryable: boolean;
+}
+
+export function createUpstreamClient(options: BridgeOptions): UpstreamClient {
+  const base = new URL(options.upstream);
+  const host = base.host;
+  const path = `${base.pathname.replace(/\/+$/, '')}/chat/completions${base.search}`;
+  const pool = new Pool(base.origin, {
+    keepAliveTimeout: 30_000,
+    // Time to the response headers, and the longest silence inside a body. A blocking (stream:false)
+    // answer only sends its headers once the whole completion is done, so both use the idle limit.
+    headersTimeout: options.upstreamIdleTimeoutMs,
+    bodyTimeout: options.upstreamIdleTimeoutMs,
+    connect: { timeout: 15_000 },
+  });
+  const scrub = makeKeyScrubber(options.apiKey);
+
+  async function chat(body: ChatRequest, call: UpstreamCallOptions): Promise<UpstreamReply> {
+    const { signal } = call;
+    const payload = JSON.stringify(body);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: body.stream ? 'text/event-stream' : 'application/json',
+      'user-agent': 'codex-bridge',
+    };
+    if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+
+    for (let attempt = 0; ; attempt++) {
+      throwIfAborted(signal);
+      let response: ResponseData;
+      try {
+        response = await pool.request({ path, method: 'POST', headers, body: payload, signal });
+      } catch (error) {
+        throwIfAborted(signal);
+        const failure = describeConnectionError(error, options.upstreamIdleTimeoutMs);
+        if (failure.retryable && attempt < options.maxRetries) {
+          const delayMs = backoffMs(attempt, options.maxRetryDelayMs);
+          call.onRetry?.({ attempt: attempt + 1, delayMs, reason: scrub(failure.reason) });
+          await sleep(delayMs, signal);
+          continue;
+        }
+        throw new UpstreamConnectionError(scrub(connectionMessage(host, failure)));
+      }
+
+      const status = response.statusCode;
+      if (status >= 200 && status < 300) {
+        return readSuccess(response, body.stream === true, signal, host, scrub);
+      }
+
+      const bodyText = scrub(await readCappedText(response.body, ERROR_BODY_CAP));
+      const retryAfterMs = parseRetryAfter(response.headers);
+      // An exhausted quota is not going to recover in a few seconds.
+      const retryable = status === 429 ? !/insufficient_quota/i.test(bodyText) : RETRYABLE_STATUS.has(status);
+      // A Retry-After longer than we are willing to wait goes back to the client (Codex spaces its
+      // own retries by it) instead of being cut short and failing again.
+      const waitable = retryAfterMs === undefined || retryAfterMs <= options.maxRetryDelayMs;
+      if (retryable && waitable && attempt < options.maxRetries) {
+        const delayMs = Math.min(retryAfterMs ?? backoffMs(attempt, options.maxRetryDelayMs), options.maxRetryDelayMs);
+        call.onRetry?.({ attempt: attempt + 1, status, delayMs, reason: `HTTP ${status}` });
+        await sleep(delayMs, signal);
+        continue;
+      }
+      return retryAfterMs === undefined ? { kind: 'error', status, bodyText } : { kind: 'error', status, bodyText, retryAfterMs };
+    }
+  }
+
+  return {
+    chat,
+    async close() {
+      // Called on shutdown, after the server has dropped its clients (which aborts their requests).
+      if (!pool.destroyed) await pool.destroy();
+    },
+  };
+}
+
+async function readSuccess(
+  response: ResponseData,
+  streamRequested: boolean,
+  signal: AbortSignal,
+  host: string,
+  scrub: (text: string) => string,
+): Promise<UpstreamReply> {
+  const status = response.statusCode;
+  const contentType = headerOf(response.headers, 'content-type')?.toLowerCase() ?? '';
+  if (streamRequested && !contentType.includes('json')) {
+    // text/event-stream, or no/odd content type: read it as SSE (junk lines are ignored by the parser).
+    return { kind: 'stream', status, events: sseEvents(response.body, signal, host) };
+  }
+  // A blocking answer, or a JSON answer to a stream:true request (some upstreams ignore `stream`,
+  // or report errors this way with a 200): read it whole.
+  let text: string;
+  try {
+    text = await readCappedText(response.body, JSON_BODY_CAP, true);
+  } catch (error) {
+    throwIfAborted(signal);
+    throw new UpstreamConnectionError(scrub(`upstream ${host} broke off its answer: ${describeConnectionError(error, 0).reason}`));
+  }
+  try {
+    return { kind: 'json', status, body: JSON.parse(text) };
+  } catch {
+    if (/^\s*(data|event|:)/.test(text)) {
+      // SSE with a JSON content type (or to a blocking request): hand it over as a stream.
+      return { kind: 'stream', status, events: sseFromText(text) };
+    }
+    return { kind: 'error', status: 502, bodyText: scrub(`upstream answered ${status} with a body that is neither JSON nor SSE: ${text.slice(0, 2000)}`) };
+  }
+}
+
+function classify(data: string): UpstreamStreamEvent {
+  if (data.trim() === '[DONE]') return { type: 'done' };
+  try {
+    const parsed: unknown = JSON.parse(data);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return { type: 'chunk', chunk: parsed as never };
+  } catch {
+    // fall through
+  }
+  return { type: 'malformed', data };
+}
+
+/**
+ * Upstream SSE body → events. Bytes are decoded with a streaming TextDecoder so a multi-byte
+ * character split across TCP reads survives. Ends at EOF; throws if the connection breaks. If the
+ * consumer stops early, the body (and its socket) is destroyed.
+ */
+async function* sseEvents(body: ResponseData['body'], signal: AbortSignal, host: string): AsyncGenerator<UpstreamStreamEvent> {
+  const queue: UpstreamStreamEvent[] = [];
+  let parseFailure: ParseError | undefined;
+  const parser = createParser({
+    maxBufferSize: SSE_EVENT_CAP,
+    onEvent: (event) => queue.push(classify(event.data)),
+    onError: (error) => {
+      if (error.type === 'max-buffer-size-exceeded') parseFailure = error;
+    },
+  });
+  const decoder = new TextDecoder('utf-8');
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      parser.feed(decoder.decode(chunk, { stream: true }));
+      if (parseFailure) throw new Error(`upstream ${host} sent an SSE event larger than ${SSE_EVENT_CAP} bytes`);
+      for (let i = 0; i < queue.length; i++) yield queue[i];
+      queue.length = 0;
+    }
+    parser.feed(decoder.decode());
+    // A last event without its blank line still counts (some servers end with "data: [DONE]\n").
+    parser.reset({ consume: true });
+    for (const event of queue) yield event;
+  } catch (error) {
+    throwIfAborted(signal);
+    if (error instanceof Error && error.message.startsWith(`upstream ${host}`)) throw error;
+    throw new Error(`upstream ${host} stream broke: ${describeConnectionError(error, 0).reason}`);
+  } finally {
+    if (!body.destroyed) body.destroy();
+  }
+}
+
+async function* sseFromText(text: string): AsyncGenerator<UpstreamStreamEvent> {
+  const events: UpstreamStreamEvent[] = [];
+  const parser = createParser({ onEvent: (event) => events.push(classify(event.data)) });
+  parser.feed(text);
+  parser.reset({ consume: true });
+  yield* events;
+}
+
+/** Read a body as text, keeping at most `cap` bytes (the rest is discarded with the connection). */
+async function readCappedText(body: ResponseData['body'], cap: number, failOverCap = false): Promise<string> {
+  const decoder = new TextDecoder('utf-8');
+  let text = '';
+  let size = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      const room = cap - size;
+      if (chunk.length > room) {
+        if (failOverCap) throw new Error(`answer larger than ${cap} bytes`);
+        text += decoder.decode(chunk.subarray(0, room));
+        size = cap;
+        break;
+      }
+      size += chunk.length;
+      text += decoder.decode(chunk, { stream: true });
+    }
+    text += decoder.decode();
+  } catch (error) {
+    if (failOverCap) throw error;
+    // An error body that breaks off midway still says something; keep what arrived.
+  } finally {
+    if (!body.destroyed) body.destroy();
+  }
+  return text;
+}
+
+// ---------- retries ----------
+
+/** Retry-After (seconds or HTTP date), or OpenAI's retry-after-ms, in milliseconds. */
+export function parseRetryAfter(headers: Record<string, string | string[] | undefined>, now = Date.now()): number | undefined {
+  const ms = headerOf(headers, 'retry-after-ms');
+  if (ms !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(ms)) return Math.round(Number(ms));
+  const value = headerOf(headers, 'retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+function backoffMs(attempt: number, maxDelayMs: number): number {
+  const exponential = BASE_BACKOFF_MS * 2 ** attempt;
+  const jitter = Math.random() * 0.25 * exponential;
+  return Math.min(maxDelayMs, Math.round(exponential + jitter));
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(abortError(signal));
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  return new DOMException('the request was aborted', 'AbortError');
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw abortError(signal);
+}
+
+// ---------- errors ----------
+
+function errorCode(error: unknown): string | undefined {
+  if (!error || typeof error !== 'object') return undefined;
+  const e = error as { code?: unknown; errors?: unknown[]; cause?: unknown };
+  if (typeof e.code === 'string') return e.code;
+  if (Array.isArray(e.errors) && e.errors.length > 0) return errorCode(e.errors[0]);
+  if (e.cause) return errorCode(e.cause);
+  return undefined;
+}
+
+/** What went wrong reaching the upstream, in words, and whether trying again might help. */
+export function describeConnectionError(error: unknown, headersTimeoutMs: number): ConnectionFailure {
+  const code = errorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  switch (code) {
+    case 'ECONNREFUSED':
+      return { reason: 'connection refused', code, retryable: true };
+    case 'ENOTFOUND':
+      return { reason: 'DNS lookup failed', code, retryable: false };
+    case 'EAI_AGAIN':
+      return { reason: 'DNS lookup failed (temporary)', code, retryable: true };
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return { reason: 'connection reset', code, retryable: true };
+    case 'UND_ERR_SOCKET':
+      return { reason: `connection closed by the upstream (${message})`, code, retryable: true };
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return { reason: 'connection timed out', code, retryable: true };
+    case 'EHOSTUNREACH':
+      return { reason: 'host unreachable', code, retryable: true };
+    case 'ENETUNREACH':
+      return { reason: 'network unreachable', code, retryable: true };
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return { reason: `no response within ${Math.round(headersTimeoutMs / 1000)}s`, code, retryable: false };
+    case 'UND_ERR_BODY_TIMEOUT':
+      return { reason: 'the upstream went silent', code, retryable: false };
+    default:
+      if (code && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_OSSL/.test(code)) {
+        return { reason: `TLS error: ${message}`, code, retryable: false };
+      }
+      return { reason: message || 'unknown error', code, retryable: !!code && code.startsWith('E') };
+  }
+}
+
+function connectionMessage(host: string, failure: ConnectionFailure): string {
+  return `cannot reach upstream ${host}: ${failure.reason}${failure.code ? ` (${failure.code})` : ''}`;
+}
+
+function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function makeKeyScrubber(apiKey: string | undefined): (text: string) => string {
+  if (!apiKey || apiKey.length < 4) return (text) => text;
+  return (text) => text.split(apiKey).join('[redacted]');
+}
