@@ -1,0 +1,221 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { BridgeOptions } from './bridge-options.js';
+import { guardRequest } from './guard-request.js';
+import { handleResponses, type ResponseRecord } from './handle-responses.js';
+import { parseJsonBody, readRequestBody } from './read-request-body.js';
+import { formatRequestReport, getRequestReport, HttpError, reportRequest, sendHttpError, sendJson } from './send-json.js';
+import { createUpstreamClient, makeKeyScrubber } from './upstream-client.js';
+import type { UpstreamClient } from './upstream-types.js';
+import { SessionStore } from '../sessions/session-store.js';
+
+// The bridge's HTTP server: routing, the Host/Origin/token guard, body decoding, JSON errors and
+// one --verbose line per request. The Responses translation itself lives in handleResponses.
+//
+//   GET  /healthz                  {"ok":true}, no token needed
+//   GET  /v1/models                OpenAI list of the configured model
+//   GET  /v1/models/{id}           that model, or 404
+//   POST /v1/responses             → handleResponses
+// The same paths work without the /v1 prefix, since clients disagree on whether it is part of
+// the base URL.
+
+export interface BridgeServerDeps {
+  store?: SessionStore;
+  /** Default: an undici pool to options.upstream, created here and closed by close(). */
+  upstream?: UpstreamClient;
+  /** Told about every finished /v1/responses request, after the server recorded it for its log. */
+  onResponse?: (record: ResponseRecord) => void;
+}
+
+export interface BridgeServer {
+  /** Base URL for clients, e.g. http://127.0.0.1:54321/v1 */
+  url: string;
+  port: number;
+  /** The host the server is bound to. */
+  host: string;
+  /** Stop accepting, drop open connections (aborting their upstream calls), close the upstream pool. */
+  close(): Promise<void>;
+}
+
+type Route = '/healthz' | '/models' | '/responses' | { model: string } | undefined;
+
+function routeOf(pathname: string): Route {
+  let path = pathname.replace(/\/+$/, '') || '/';
+  if (path === '/v1' || path.startsWith('/v1/')) path = path.slice(3) || '/';
+  if (path === '/healthz' || path === '/models' || path === '/responses') return path;
+  const model = /^\/models\/(.+)$/.exec(path);
+  if (model) {
+    try {
+      return { model: decodeURIComponent(model[1]) };
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+function methodNotAllowed(method: string, allowed: string[]): HttpError {
+  return new HttpError(405, `method ${method} is not allowed here; use ${allowed.join(' or ')}`, {
+    code: 'method_not_allowed',
+    headers: { allow: allowed.join(', ') },
+  });
+}
+
+/** Host part of a URL for `host`; wildcard binds are reached through loopback. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+export async function startBridgeServer(options: BridgeOptions, deps: BridgeServerDeps = {}): Promise<BridgeServer> {
+  const store = deps.store ?? new SessionStore();
+  const ownsUpstream = deps.upstream === undefined;
+  const upstream = deps.upstream ?? createUpstreamClient(options);
+  const scrub = makeKeyScrubber(options.apiKey);
+  const scrubToken = makeKeyScrubber(options.token);
+  const clean = (text: string) => scrubToken(scrub(text));
+  const createdAt = Math.floor(Date.now() / 1000);
+  const modelObject = (id: string) => ({ id, object: 'model', created: createdAt, owned_by: 'codex-bridge' });
+
+  async function handle(req: IncomingMessage, res: ServerResponse, route: Route, method: string, pathname: string): Promise<void> {
+    guardRequest(req.headers, route === '/healthz' ? '/healthz' : pathname, { token: options.token, boundHost: options.host });
+
+    if (route === '/healthz') {
+      if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(method, ['GET']);
+      sendJson(res, 200, { ok: true });
+      return;
+    }
+    if (route === '/models') {
+      if (method !== 'GET') throw methodNotAllowed(method, ['GET']);
+      sendJson(res, 200, { object: 'list', data: [modelObject(options.model)] });
+      return;
+    }
+    if (typeof route === 'object') {
+      if (method !== 'GET') throw methodNotAllowed(method, ['GET']);
+      if (route.model !== options.model) {
+        throw new HttpError(404, `model "${route.model}" is not served by this bridge (it serves "${options.model}")`, { code: 'model_not_found' });
+      }
+      sendJson(res, 200, modelObject(options.model));
+      return;
+    }
+    if (route === '/responses') {
+      if (method !== 'POST') throw methodNotAllowed(method, ['POST']);
+      const body = parseJsonBody(await readRequestBody(req, { maxBodyBytes: options.maxBodyBytes }));
+      const requested = body && typeof body === 'object' ? (body as { model?: unknown }).model : undefined;
+      reportRequest(res, { model: typeof requested === 'string' && requested !== '' ? requested : options.model });
+      await handleResponses(req, res, body, {
+        options,
+        upstream,
+        store,
+        onResponse: (record) => {
+          const usage = record.usage;
+          reportRequest(res, {
+            model: record.model,
+            inputTokens: usage?.input_tokens,
+            outputTokens: usage?.output_tokens,
+            cachedTokens: usage?.input_tokens_details?.cached_tokens ?? undefined,
+            reasoningTokens: usage?.output_tokens_details?.reasoning_tokens ?? undefined,
+            note: record.status === 'completed' ? undefined : String(record.status),
+          });
+          deps.onResponse?.(record);
+        },
+      });
+      return;
+    }
+    throw new HttpError(404, `no route for ${method} ${pathname}; the bridge serves POST /v1/responses, GET /v1/models and GET /healthz`, {
+      code: 'not_found',
+    });
+  }
+
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    const method = req.method ?? 'GET';
+    let pathname = '/';
+    try {
+      pathname = new URL(req.url ?? '/', 'http://bridge').pathname;
+    } catch {
+      // an unparsable request target: routed nowhere, answered 404 below
+    }
+    const route = routeOf(pathname);
+
+    if (options.log) {
+      const log = options.log;
+      res.once('close', () => {
+        const report = getRequestReport(res);
+        const ms = Math.round(performance.now() - started);
+        const model = report.model ? ` model=${report.model}` : '';
+        const gone = res.writableFinished ? '' : ' (client went away)';
+        const extra = formatRequestReport(report);
+        log(clean(`${method} ${pathname}${model} status=${res.statusCode} ${ms}ms${extra ? ` ${extra}` : ''}${gone}`));
+      });
+    }
+
+    handle(req, res, route, method, pathname).catch((error: unknown) => {
+      if (error instanceof HttpError) {
+        sendHttpError(res, error);
+        return;
+      }
+      const message = clean(error instanceof Error ? error.message : String(error));
+      options.log?.(`internal error on ${method} ${pathname}: ${message}`);
+      sendHttpError(res, new HttpError(500, `internal error in codex-bridge: ${message}`, { type: 'server_error', code: 'internal_error' }));
+    });
+  });
+
+  // Requests node cannot parse (bad framing, a body cut short of its Content-Length, header
+  // overflow, timeouts) get a JSON error too, instead of node's bare status line.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    const pending = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || pending?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const [status, text, code] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'headers_too_large']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', 'request_timeout']
+          : [400, 'Bad Request', 'bad_request'];
+    const message =
+      error.code === 'HPE_INVALID_EOF_STATE'
+        ? 'connection closed before the request was complete (the body is shorter than its Content-Length)'
+        : status === 400
+          ? `malformed HTTP request (${error.code ?? error.message})`
+          : text.toLowerCase();
+    const body = JSON.stringify({ error: { message, type: 'invalid_request_error', code } });
+    socket.end(
+      `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+    socket.destroySoon();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen(options.port, options.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  server.on('error', (error) => options.log?.(`server error: ${clean(error.message)}`));
+
+  const address = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost(options.host)}:${address.port}/v1`,
+    port: address.port,
+    host: options.host,
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Idle keep-alive sockets and in-flight streams alike: the bridge is going away, and
+        // dropping a stream aborts its upstream request through the handler's close listener.
+        server.closeAllConnections();
+        await closed;
+        if (ownsUpstream) await upstream.close();
+      })();
+      return closing;
+    },
+  };
+}
