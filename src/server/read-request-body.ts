@@ -68,7 +68,12 @@ function zlibDecoder(encoding: 'gzip' | 'deflate' | 'br'): zlib.Gunzip | zlib.In
 export function readRequestBody(req: IncomingMessage, options: ReadBodyOptions = {}): Promise<Buffer> {
   const cap = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
   const drainLimit = options.drainBytes ?? Math.max(cap, MiB);
-  const encoding = parseContentEncoding(req.headers['content-encoding']);
+  let encoding: ContentEncoding;
+  try {
+    encoding = parseContentEncoding(req.headers['content-encoding']);
+  } catch (error) {
+    return Promise.reject(error); // the unread body is discarded by node after the reply
+  }
   const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
 
   return new Promise<Buffer>((resolve, reject) => {
