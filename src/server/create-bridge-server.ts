@@ -24,7 +24,7 @@ export interface BridgeServerDeps {
   store?: SessionStore;
   /** Default: an undici pool to options.upstream, created here and closed by close(). */
   upstream?: UpstreamClient;
-  /** Told about every finished /v1/responses request, after the server recorded it for its log. */
+  /** Told about every finished /v1/responses request (passed to handleResponses). */
   onResponse?: (record: ResponseRecord) => void;
 }
 
@@ -105,23 +105,8 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
       const body = parseJsonBody(await readRequestBody(req, { maxBodyBytes: options.maxBodyBytes }));
       const requested = body && typeof body === 'object' ? (body as { model?: unknown }).model : undefined;
       reportRequest(res, { model: typeof requested === 'string' && requested !== '' ? requested : options.model });
-      await handleResponses(req, res, body, {
-        options,
-        upstream,
-        store,
-        onResponse: (record) => {
-          const usage = record.usage;
-          reportRequest(res, {
-            model: record.model,
-            inputTokens: usage?.input_tokens,
-            outputTokens: usage?.output_tokens,
-            cachedTokens: usage?.input_tokens_details?.cached_tokens ?? undefined,
-            reasoningTokens: usage?.output_tokens_details?.reasoning_tokens ?? undefined,
-            note: record.status === 'completed' ? undefined : String(record.status),
-          });
-          deps.onResponse?.(record);
-        },
-      });
+      // The handler adds tokens and the final model to the report itself (reportRequest).
+      await handleResponses(req, res, body, { options, upstream, store, onResponse: deps.onResponse });
       return;
     }
     throw new HttpError(404, `no route for ${method} ${pathname}; the bridge serves POST /v1/responses, GET /v1/models and GET /healthz`, {
