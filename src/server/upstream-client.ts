@@ -144,37 +144,41 @@ function classify(data: string): UpstreamStreamEvent {
 }
 
 /**
- * Upstream SSE body → events. Bytes are decoded with a streaming TextDecoder so a multi-byte
- * character split across TCP reads survives. Ends at EOF; throws if the connection breaks. If the
- * consumer stops early, the body (and its socket) is destroyed.
+ * SSE bytes → events, however the bytes were split. A streaming TextDecoder keeps a multi-byte
+ * character that straddles two reads intact. Ends at EOF (a last event without its blank line still
+ * counts: some servers end with "data: [DONE]\n"); errors from `source` propagate.
  */
-async function* sseEvents(body: ResponseData['body'], signal: AbortSignal, host: string): AsyncGenerator<UpstreamStreamEvent> {
+export async function* parseSseBytes(source: AsyncIterable<Uint8Array>): AsyncGenerator<UpstreamStreamEvent> {
   const queue: UpstreamStreamEvent[] = [];
-  let parseFailure: ParseError | undefined;
+  let tooLong = false;
   const parser = createParser({
     maxBufferSize: SSE_EVENT_CAP,
     onEvent: (event) => queue.push(classify(event.data)),
-    onError: (error) => {
-      if (error.type === 'max-buffer-size-exceeded') parseFailure = error;
+    onError: (error: ParseError) => {
+      if (error.type === 'max-buffer-size-exceeded') tooLong = true;
     },
   });
   const decoder = new TextDecoder('utf-8');
+  for await (const chunk of source) {
+    parser.feed(decoder.decode(chunk, { stream: true }));
+    if (tooLong) throw new Error(`an SSE event is larger than ${SSE_EVENT_CAP} bytes`);
+    for (let i = 0; i < queue.length; i++) yield queue[i];
+    queue.length = 0;
+  }
+  parser.feed(decoder.decode());
+  parser.reset({ consume: true });
+  yield* queue;
+}
+
+/** The upstream's SSE body as events; throws a readable Error if the connection breaks midway. */
+async function* sseEvents(body: ResponseData['body'], signal: AbortSignal, host: string): AsyncGenerator<UpstreamStreamEvent> {
   try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      parser.feed(decoder.decode(chunk, { stream: true }));
-      if (parseFailure) throw new Error(`upstream ${host} sent an SSE event larger than ${SSE_EVENT_CAP} bytes`);
-      for (let i = 0; i < queue.length; i++) yield queue[i];
-      queue.length = 0;
-    }
-    parser.feed(decoder.decode());
-    // A last event without its blank line still counts (some servers end with "data: [DONE]\n").
-    parser.reset({ consume: true });
-    for (const event of queue) yield event;
+    yield* parseSseBytes(body as AsyncIterable<Buffer>);
   } catch (error) {
     throwIfAborted(signal);
-    if (error instanceof Error && error.message.startsWith(`upstream ${host}`)) throw error;
     throw new Error(`upstream ${host} stream broke: ${describeConnectionError(error, 0).reason}`);
   } finally {
+    // Also when the consumer stops early: free the socket rather than leave the body unread.
     if (!body.destroyed) body.destroy();
   }
 }
