@@ -1,4 +1,45 @@
 import type { Command } from 'commander';
 
-// Placeholder, replaced by the run command.
-export function registerRun(_program: Command): void {}
+interface RunCommandOptions {
+  upstream?: string;
+  model?: string;
+  apiKeyEnv?: string;
+  port?: string;
+  verbose?: boolean;
+  logFile?: string;
+}
+
+export function registerRun(program: Command): void {
+  // Options after the wrapped command belong to it (`run -- codex exec -s …`), even without `--`.
+  program.enablePositionalOptions();
+  program
+    .command('run')
+    .description('Run a command (usually `codex`) against the bridge; it stops when the command exits.')
+    .usage('[options] -- <command...>')
+    .argument('<command...>', 'the command to run, e.g. codex or codex exec "…"')
+    .option('--upstream <url>', 'Chat Completions base URL, e.g. https://api.deepseek.com/v1 (env CODEX_BRIDGE_UPSTREAM)')
+    .option('--model <id>', 'upstream model id (env CODEX_BRIDGE_MODEL)')
+    .option('--api-key-env <var>', 'environment variable holding the upstream key (env CODEX_BRIDGE_API_KEY_ENV)')
+    .option('--port <n>', 'bridge port on 127.0.0.1 (default: a random free port)')
+    .option('--verbose', 'log one line per request (method, model, status, ms, tokens) to stderr')
+    .option('--log-file <path>', 'write those lines to this file (mode 0600) instead of stderr')
+    .passThroughOptions()
+    .addHelpText(
+      'after',
+      `
+Codex gets a temporary profile (--profile) pointing at the bridge; other commands get
+OPENAI_BASE_URL and OPENAI_API_KEY. The upstream key never reaches the command's environment.
+
+Examples:
+  export DEEPSEEK_API_KEY=…
+  codex-bridge run --upstream https://api.deepseek.com/v1 --model deepseek-chat --api-key-env DEEPSEEK_API_KEY -- codex
+  codex-bridge run … -- codex exec "fix the failing test"`,
+    )
+    .action(async (command: string[], options: RunCommandOptions) => {
+      // Loaded here so that other commands (and --help) don't pay for the server.
+      const { runWithBridge } = await import('../codex/run-with-bridge.js');
+      const exitCode = await runWithBridge(command, options);
+      // Leave now: an idle keep-alive socket or a stray timer must not hold the exit up.
+      process.exit(exitCode);
+    });
+}

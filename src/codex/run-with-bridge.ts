@@ -1,0 +1,235 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, fchmodSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { constants } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { resolveUpstreamOptions, type UpstreamFlags } from '../cli/resolve-upstream-options.js';
+import { UsageError } from '../cli/usage-error.js';
+import { normalizeBridgeOptions, OptionsError, type BridgeOptions } from '../server/bridge-options.js';
+import { buildModelCatalog } from './build-model-catalog.js';
+import { buildChildEnvironment } from './child-environment.js';
+import { codexCommandUsesProfile, withProfileArguments } from './codex-profile-arguments.js';
+import { commandNotFoundMessage, findCommand, isCodexCommand } from './find-command.js';
+import { FORWARDED_SIGNALS, launchChild, type RunningChild } from './launch-child.js';
+import { defaultTemplateCacheDir, loadBundledModelTemplate } from './load-bundled-model-template.js';
+import { sweepStaleProfiles } from './sweep-stale-profiles.js';
+import { newTemporaryProfileName } from './temporary-profile-name.js';
+import { codexHome, writeTemporaryProfile, type TemporaryProfile } from './write-temporary-profile.js';
+
+export interface RunFlags extends UpstreamFlags {
+  port?: string;
+  verbose?: boolean;
+  logFile?: string;
+}
+
+/** What `startBridgeServer` resolves with. */
+export interface BridgeServerHandle {
+  url: string;
+  port: number;
+  host: string;
+  close(): Promise<void> | void;
+}
+
+export interface RunDependencies {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  startServer?: (options: BridgeOptions) => Promise<BridgeServerHandle>;
+  /** Where the model template cache lives; `null` disables it. */
+  templateCacheDir?: string | null;
+}
+
+const SERVER_CLOSE_TIMEOUT_MS = 3_000;
+
+async function startRealServer(options: BridgeOptions): Promise<BridgeServerHandle> {
+  const { startBridgeServer } = await import('../server/create-bridge-server.js');
+  return startBridgeServer(options);
+}
+
+/**
+ * `codex-bridge run -- <command…>`: the bridge on a random loopback port with a fresh token, a
+ * temporary Codex profile pointing at it, the command run with the terminal, and everything torn
+ * down when it ends. Resolves with the exit code to leave with.
+ */
+export async function runWithBridge(command: readonly string[], flags: RunFlags, deps: RunDependencies = {}): Promise<number> {
+  const startedAt = performance.now();
+  const env = deps.env ?? process.env;
+  const cwd = deps.cwd ?? process.cwd();
+  const selection = resolveUpstreamOptions(flags, env);
+  const port = parsePort(flags.port);
+  const [program, ...args] = command;
+  if (!program) throw new UsageError('no command given: codex-bridge run [options] -- codex [codex options]');
+  const programPath = findCommand(program, env, cwd);
+  if (!programPath) throw new UsageError(commandNotFoundMessage(program), 127);
+  const isCodex = isCodexCommand(program);
+  const usesProfile = isCodex && codexCommandUsesProfile(args);
+  const profileName = newTemporaryProfileName();
+  const childArgs = isCodex ? withProfileArguments(args, profileName) : [...args];
+  const token = randomBytes(32).toString('base64url');
+  const options = validateOptions({
+    upstream: selection.upstream,
+    model: selection.model,
+    apiKey: selection.apiKey,
+    token,
+    port,
+  });
+
+  const logger = openLogger(flags);
+  options.log = logger.log;
+  const debug = logger.log ?? (() => {});
+
+  // From here on a signal must not kill us before the cleanup: note it, and pass it on once the
+  // child runs.
+  let child: RunningChild | undefined;
+  let receivedSignal: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    receivedSignal ??= signal;
+    child?.kill(signal);
+  };
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, onSignal);
+
+  let server: BridgeServerHandle | undefined;
+  let profile: TemporaryProfile | undefined;
+  const removeProfileOnExit = (): void => profile?.remove();
+  process.on('exit', removeProfileOnExit);
+  try {
+    const home = codexHome(env);
+    if (usesProfile) {
+      mkdirSync(home, { recursive: true, mode: 0o700 });
+      for (const name of sweepStaleProfiles(home)) debug(`removed ${name}, left behind by an earlier run`);
+    }
+    const childEnvironment = (baseUrl: string) =>
+      buildChildEnvironment({ env, apiKeyEnv: selection.apiKeyEnv, apiKey: selection.apiKey, token, baseUrl, isCodex });
+
+    const serverStarting = startServer(deps, options);
+    const template = usesProfile
+      ? loadBundledModelTemplate({
+          codexPath: programPath,
+          env: childEnvironment(''),
+          cacheDir: deps.templateCacheDir === null ? undefined : (deps.templateCacheDir ?? defaultTemplateCacheDir(env)),
+          debug,
+        })
+      : Promise.resolve(undefined);
+    const [started, modelTemplate] = await Promise.allSettled([serverStarting, template]);
+    if (started.status === 'rejected') throw started.reason;
+    server = started.value;
+    if (usesProfile) {
+      profile = writeTemporaryProfile({
+        codexHome: home,
+        name: profileName,
+        model: selection.model,
+        baseUrl: server.url,
+        catalog: buildModelCatalog({
+          model: selection.model,
+          template: modelTemplate.status === 'fulfilled' ? modelTemplate.value : undefined,
+        }),
+      });
+    }
+    debug(
+      `bridge on ${server.url} → ${displayUrl(options.upstream)} (model ${selection.model}); starting ${program} ${Math.round(performance.now() - startedAt)} ms after the run began, ${Math.round(process.uptime() * 1000)} ms after node did`,
+    );
+    if (receivedSignal) return signalExitCode(receivedSignal);
+
+    child = launchChild({ file: programPath, args: childArgs, env: childEnvironment(server.url), cwd });
+    const exitCode = await child.exitCode;
+    // `codex exec` answers SIGINT with "turn interrupted" and exit code 1; report the interruption
+    // the way a shell would (130 for Ctrl-C) unless the command still finished successfully.
+    return receivedSignal && exitCode !== 0 ? signalExitCode(receivedSignal) : exitCode;
+  } finally {
+    // Signals stay caught until the cleanup is done: a second Ctrl-C must not leave files behind.
+    await closeWithin(server, SERVER_CLOSE_TIMEOUT_MS);
+    profile?.remove();
+    process.off('exit', removeProfileOnExit);
+    for (const signal of FORWARDED_SIGNALS) process.off(signal, onSignal);
+    logger.close();
+  }
+}
+
+/** The upstream without credentials or query (some providers take a key in either). */
+function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return '(upstream)';
+  }
+}
+
+function validateOptions(raw: Parameters<typeof normalizeBridgeOptions>[0]): BridgeOptions {
+  try {
+    return normalizeBridgeOptions(raw);
+  } catch (error) {
+    if (error instanceof OptionsError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+async function startServer(deps: RunDependencies, options: BridgeOptions): Promise<BridgeServerHandle> {
+  try {
+    return await (deps.startServer ?? startRealServer)(options);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      throw new UsageError(`cannot listen on ${options.host}:${options.port} (${code}); pick another --port or leave it out`);
+    }
+    throw error;
+  }
+}
+
+function parsePort(port: string | undefined): number | undefined {
+  if (port === undefined) return undefined;
+  const value = Number(port);
+  if (!/^\d+$/.test(port) || value > 65535) throw new UsageError(`--port must be a number 0-65535, got "${port}"`);
+  return value;
+}
+
+function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + ((constants.signals as Record<string, number | undefined>)[signal] ?? 0);
+}
+
+async function closeWithin(server: BridgeServerHandle | undefined, ms: number): Promise<void> {
+  if (!server) return;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      Promise.resolve(server.close()).catch(() => {}),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, ms);
+        timer.unref();
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface Logger {
+  /** Set only with --verbose or --log-file. */
+  log?: (line: string) => void;
+  close(): void;
+}
+
+/** --verbose: one line per request on stderr; --log-file PATH: the same lines in a 0600 file. */
+function openLogger(flags: RunFlags): Logger {
+  if (flags.logFile) {
+    let fd: number;
+    try {
+      fd = openSync(flags.logFile, 'a', 0o600);
+      fchmodSync(fd, 0o600);
+    } catch (error) {
+      throw new UsageError(`cannot open --log-file ${flags.logFile}: ${(error as Error).message}`);
+    }
+    let open = true;
+    return {
+      log: (line) => {
+        if (open) writeSync(fd, `${new Date().toISOString()} ${line.replace(/\n+$/, '')}\n`);
+      },
+      close: () => {
+        if (open) closeSync(fd);
+        open = false;
+      },
+    };
+  }
+  if (flags.verbose) {
+    return { log: (line) => process.stderr.write(`codex-bridge: ${line.replace(/\n+$/, '')}\n`), close: () => {} };
+  }
+  return { close: () => {} };
+}
