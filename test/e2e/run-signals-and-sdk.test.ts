@@ -1,0 +1,116 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '../helpers/mock-upstream.js';
+import { ensureBuilt } from './ensure-built.js';
+import { makeSandbox, runBridge, type Sandbox } from './sandbox.js';
+
+const KEY = 'sk-mock-upstream-key-signals-0123456789';
+
+let sandbox: Sandbox | undefined;
+let mock: MockUpstream | undefined;
+let release: (() => void) | undefined;
+beforeAll(ensureBuilt, 120_000);
+afterEach(async () => {
+  release?.();
+  await mock?.close();
+  sandbox?.dispose();
+  release = undefined;
+  mock = undefined;
+  sandbox = undefined;
+});
+
+async function setUp(options: MockUpstreamOptions): Promise<{ sandbox: Sandbox; mock: MockUpstream }> {
+  sandbox = makeSandbox();
+  mock = await startMockUpstream({ apiKey: KEY, ...options });
+  return { sandbox, mock };
+}
+
+const bridgeArgs = (m: MockUpstream) => ['run', '--upstream', m.url, '--model', 'mock-model', '--api-key-env', 'MOCK_KEY', '--'];
+
+/** Pids of live processes whose command line mentions `needle` (Linux /proc). */
+function processesMentioning(needle: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle)) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('codex-bridge run: signals', () => {
+  it('Ctrl-C (SIGINT) while Codex waits on the model stops Codex, cleans up and exits 130', async () => {
+    let requestArrived = false;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { sandbox: s, mock: m } = await setUp({
+      turns: async () => {
+        requestArrived = true;
+        await held; // the model "thinks" until the test is over
+        return { content: 'too late' };
+      },
+    });
+    const run = runBridge(s, [...bridgeArgs(m), 'codex', 'exec', '--skip-git-repo-check', '-s', 'danger-full-access', 'Think hard.'], {
+      env: s.env({ MOCK_KEY: KEY }),
+    });
+    await waitFor(() => requestArrived, 'Codex to call the model');
+    const [profile] = s.leftovers().filter((name) => name.endsWith('.config.toml'));
+    const profileName = profile.replace(/\.config\.toml$/, '');
+    expect(processesMentioning(profileName).length).toBeGreaterThan(0);
+
+    run.kill('SIGINT');
+    const result = await run;
+
+    expect(result.exitCode, result.all).toBe(130);
+    expect(s.leftovers()).toEqual([]);
+    // Codex (the npm shim and the native binary, both started with --profile <name>) is gone.
+    await waitFor(() => processesMentioning(profileName).length === 0, 'Codex to exit', 10_000);
+  }, 120_000);
+
+  it('SIGTERM reaches a non-Codex command too: 128 + 15', async () => {
+    const { sandbox: s, mock: m } = await setUp({ turns: [{ content: 'unused' }] });
+    const marker = path.join(s.cwd, 'started');
+    const run = runBridge(s, [...bridgeArgs(m), 'node', '-e', `require("fs").writeFileSync(${JSON.stringify(marker)}, ""); setInterval(() => {}, 1000)`], {
+      env: s.env({ MOCK_KEY: KEY }),
+    });
+    await waitFor(() => readdirSync(s.cwd).includes('started'), 'the command to start');
+    run.kill('SIGTERM');
+    expect((await run).exitCode).toBe(143);
+  }, 60_000);
+});
+
+describe('codex-bridge run -- <any other command>', () => {
+  it('an OpenAI SDK script reaches the bridge through OPENAI_BASE_URL / OPENAI_API_KEY', async () => {
+    const { sandbox: s, mock: m } = await setUp({ turns: [{ content: 'SDK-ANSWER-1a2' }] });
+    const openai = pathToFileURL(createRequire(import.meta.url).resolve('openai')).href;
+    writeFileSync(
+      path.join(s.cwd, 'script.mjs'),
+      `const mod = await import(${JSON.stringify(openai)});
+const OpenAI = mod.OpenAI ?? mod.default;
+const client = new OpenAI({ maxRetries: 0 }); // configured from the environment only
+const response = await client.responses.create({ model: 'mock-model', input: 'Say hi.' });
+console.log('SDK-OUTPUT:' + response.output_text);
+console.log('KEY-VISIBLE:' + Object.values(process.env).some((v) => v.includes(${JSON.stringify(KEY)})));
+`,
+    );
+    const result = await runBridge(s, [...bridgeArgs(m), 'node', 'script.mjs'], { env: s.env({ MOCK_KEY: KEY }) });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stdout).toContain('SDK-OUTPUT:SDK-ANSWER-1a2');
+    expect(result.stdout).toContain('KEY-VISIBLE:false');
+    expect(m.requests.map((r) => r.status)).toEqual([200]);
+    expect(m.requests[0].headers.authorization).toBe(`Bearer ${KEY}`);
+  }, 60_000);
+});

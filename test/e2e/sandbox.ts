@@ -1,0 +1,59 @@
+import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { repoRoot } from './ensure-built.js';
+
+/** A throwaway HOME, CODEX_HOME and working directory for one test: real user files are never touched. */
+export interface Sandbox {
+  root: string;
+  home: string;
+  codexHome: string;
+  cwd: string;
+  /** A minimal environment: the sandbox's HOME/CODEX_HOME, PATH with node_modules/.bin first. */
+  env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+  /** Our temporary profiles/catalogs present in CODEX_HOME. */
+  leftovers(): string[];
+  dispose(): void;
+}
+
+export function makeSandbox(): Sandbox {
+  // realpath: Codex reports (and trusts) canonical paths; /tmp may be a symlink elsewhere.
+  const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'cb-e2e-')));
+  const home = path.join(root, 'home');
+  const codexHome = path.join(home, '.codex');
+  const cwd = path.join(root, 'work');
+  mkdirSync(codexHome, { recursive: true, mode: 0o700 });
+  mkdirSync(cwd);
+  return {
+    root,
+    home,
+    codexHome,
+    cwd,
+    env: (extra = {}) => ({
+      PATH: [path.join(repoRoot, 'node_modules/.bin'), path.dirname(process.execPath), process.env.PATH ?? '/usr/bin:/bin'].join(path.delimiter),
+      HOME: home,
+      CODEX_HOME: codexHome,
+      LANG: 'C.UTF-8',
+      TMPDIR: os.tmpdir(),
+      ...extra,
+    }),
+    leftovers: () => readdirSync(codexHome).filter((name) => name.startsWith('codex-bridge-')),
+    dispose: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+export const bridgeBin = path.join(repoRoot, 'bin/codex-bridge.js');
+
+/** `node bin/codex-bridge.js <args>` in the sandbox; output collected, never rejects. */
+export function runBridge(sandbox: Sandbox, args: string[], options: { env?: NodeJS.ProcessEnv; timeout?: number } = {}) {
+  return execa(process.execPath, [bridgeBin, ...args], {
+    cwd: sandbox.cwd,
+    env: options.env ?? sandbox.env(),
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    timeout: options.timeout ?? 90_000,
+    all: true,
+  });
+}
