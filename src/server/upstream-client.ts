@@ -165,8 +165,8 @@ export async function* parseSseBytes(source: AsyncIterable<Uint8Array>): AsyncGe
     for (let i = 0; i < queue.length; i++) yield queue[i];
     queue.length = 0;
   }
-  parser.feed(decoder.decode());
-  parser.reset({ consume: true });
+  // End the last line and event, in case the stream stopped without its blank line.
+  parser.feed(`${decoder.decode()}\n\n`);
   yield* queue;
 }
 
@@ -186,8 +186,7 @@ async function* sseEvents(body: ResponseData['body'], signal: AbortSignal, host:
 async function* sseFromText(text: string): AsyncGenerator<UpstreamStreamEvent> {
   const events: UpstreamStreamEvent[] = [];
   const parser = createParser({ onEvent: (event) => events.push(classify(event.data)) });
-  parser.feed(text);
-  parser.reset({ consume: true });
+  parser.feed(`${text}\n\n`);
   yield* events;
 }
 
