@@ -33,7 +33,8 @@ OPENAI_BASE_URL and OPENAI_API_KEY. The upstream key never reaches the command's
 Examples:
   export DEEPSEEK_API_KEY=…
   codex-bridge run --upstream https://api.deepseek.com/v1 --model deepseek-chat --api-key-env DEEPSEEK_API_KEY -- codex
-  codex-bridge run … -- codex exec "fix the failing test"`,
+  codex-bridge run … -- codex exec "fix the failing test"
+`,
     )
     .action(async (command: string[], options: RunCommandOptions) => {
       // Loaded here so that other commands (and --help) don't pay for the server.

@@ -66,7 +66,8 @@ describe('codex-bridge run -- codex exec (real Codex)', () => {
     });
 
     const logFile = path.join(s.root, 'bridge.log');
-    const result = await codexExec(s, m, ['--skip-git-repo-check', '-s', 'danger-full-access', 'Write three files.'], ['--log-file', logFile]);
+    // --strict-config: every key of the temporary profile is one this Codex knows.
+    const result = await codexExec(s, m, ['--strict-config', '--skip-git-repo-check', '-s', 'danger-full-access', 'Write three files.'], ['--log-file', logFile]);
 
     expect(result.exitCode, result.all).toBe(0);
     expect(result.stdout).toContain('FINAL-ANSWER-7f3');
