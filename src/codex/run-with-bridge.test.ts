@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'smol-toml';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../cli/usage-error.js';
 import type { BridgeOptions } from '../server/bridge-options.js';
 import { runWithBridge, type BridgeServerHandle, type RunDependencies } from './run-with-bridge.js';
@@ -123,6 +123,26 @@ describe('runWithBridge with codex', () => {
     expect(await runWithBridge(['codex'], flags, deps())).toBe(0);
     expect(statSync(codexHome).mode & 0o777).toBe(0o700);
     expect(recorded().args).toEqual(['--profile', expect.stringMatching(/^codex-bridge-/)]);
+    expect(readdirSync(codexHome)).toEqual([]);
+  });
+
+  it('tells how to keep a folder trust decision Codex saved into the temporary profile', async () => {
+    installFakeCodex();
+    // Like the TUI after "Trust and continue": the decision lands in the active profile.
+    const trusting = readFileSync(path.join(bin, 'codex'), 'utf8').replace(
+      "const home = process.env.CODEX_HOME;",
+      "const home = process.env.CODEX_HOME; if (args[0] === '--profile') fs.appendFileSync(path.join(home, args[1] + '.config.toml'), '\\n[projects.\"/work/repo\"]\\ntrust_level = \"trusted\"\\n');",
+    );
+    writeFileSync(path.join(bin, 'codex'), trusting);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await runWithBridge(['codex'], flags, deps())).toBe(0);
+      const printed = stderr.mock.calls.map(([chunk]) => String(chunk)).join('');
+      expect(printed).toContain(`add to ${path.join(codexHome, 'config.toml')}:`);
+      expect(printed).toContain('[projects."/work/repo"]');
+    } finally {
+      stderr.mockRestore();
+    }
     expect(readdirSync(codexHome)).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { resolveUpstreamOptions, type UpstreamFlags } from '../cli/resolve-upstream-options.js';
 import { UsageError } from '../cli/usage-error.js';
@@ -11,6 +12,7 @@ import { codexCommandUsesProfile, withProfileArguments } from './codex-profile-a
 import { commandNotFoundMessage, findCommand, isCodexCommand } from './find-command.js';
 import { FORWARDED_SIGNALS, launchChild, type RunningChild } from './launch-child.js';
 import { defaultTemplateCacheDir, loadBundledModelTemplate } from './load-bundled-model-template.js';
+import { trustDecisionsHint, trustDecisionsIn } from './profile-trust-decisions.js';
 import { sweepStaleProfiles } from './sweep-stale-profiles.js';
 import { newTemporaryProfileName } from './temporary-profile-name.js';
 import { codexHome, writeTemporaryProfile, type TemporaryProfile } from './write-temporary-profile.js';
@@ -130,6 +132,10 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
 
     child = launchChild({ file: programPath, args: childArgs, env: childEnvironment(server.url), cwd });
     const exitCode = await child.exitCode;
+    if (profile) {
+      const hint = trustDecisionsHint(trustDecisionsIn(profile.profilePath), path.join(home, 'config.toml'));
+      if (hint) process.stderr.write(`codex-bridge: ${hint}`);
+    }
     // `codex exec` answers SIGINT with "turn interrupted" and exit code 1; report the interruption
     // the way a shell would (130 for Ctrl-C) unless the command still finished successfully.
     return receivedSignal && exitCode !== 0 ? signalExitCode(receivedSignal) : exitCode;
