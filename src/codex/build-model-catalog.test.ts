@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,9 +10,9 @@ import {
   type CatalogEntry,
 } from './build-model-catalog.js';
 
-// shared/ sits beside the repository (locally and in CI).
-const fixturePath = fileURLToPath(new URL('../../../shared/fixtures/codex-0.169/model-catalog-minimal.json', import.meta.url));
-const fixture = (existsSync(fixturePath) ? JSON.parse(readFileSync(fixturePath, 'utf8')) : { models: [{}] }) as { models: CatalogEntry[] };
+// The catalog entry Codex 0.169 was seen to accept, vendored with the other captures.
+const fixturePath = fileURLToPath(new URL('../../test/fixtures/codex-0.169/model-catalog-minimal.json', import.meta.url));
+const fixture = JSON.parse(readFileSync(fixturePath, 'utf8')) as { models: CatalogEntry[] };
 
 /** Shaped like an entry of `codex debug models --bundled` (0.169). */
 function bundledEntry(overrides: Record<string, unknown> = {}): CatalogEntry {
@@ -47,7 +47,7 @@ function bundledEntry(overrides: Record<string, unknown> = {}): CatalogEntry {
   };
 }
 
-describe.skipIf(!existsSync(fixturePath))('minimal catalog entry (no bundled template available)', () => {
+describe('minimal catalog entry (no bundled template available)', () => {
   it('has every key of the entry Codex 0.169 was seen to accept, plus freeform apply_patch', () => {
     const catalog = buildModelCatalog({ model: 'deepseek-chat' });
     expect(catalog.models).toHaveLength(1);
