@@ -133,7 +133,9 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
         const model = report.model ? ` model=${report.model}` : '';
         const gone = res.writableFinished ? '' : ' (client went away)';
         const extra = formatRequestReport(report);
-        log(clean(`${method} ${pathname}${model} status=${res.statusCode} ${ms}ms${extra ? ` ${extra}` : ''}${gone}`));
+        // The model name comes from the request body: keep it from forging extra log lines.
+        const line = `${method} ${pathname}${model} status=${res.statusCode} ${ms}ms${extra ? ` ${extra}` : ''}${gone}`;
+        log(clean(line.replace(/[\u0000-\u001f\u007f]/g, '?')));
       });
     }
 
@@ -175,14 +177,19 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
     socket.destroySoon();
   });
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error) => reject(error);
-    server.once('error', onError);
-    server.listen(options.port, options.host, () => {
-      server.off('error', onError);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      server.once('error', onError);
+      server.listen(options.port, options.host, () => {
+        server.off('error', onError);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    if (ownsUpstream) await upstream.close();
+    throw error;
+  }
   server.on('error', (error) => options.log?.(`server error: ${clean(error.message)}`));
 
   const address = server.address() as AddressInfo;

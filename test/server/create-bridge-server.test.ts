@@ -209,6 +209,14 @@ describe('startBridgeServer', () => {
     expect(lines.find((l) => l.startsWith('POST /v1/responses'))).toMatch(/^POST \/v1\/responses model=test-model status=200 \d+ms in=5 out=2/);
   });
 
+  it('keeps a model name from the request body from forging log lines', async () => {
+    const { lines } = await start();
+    await call('POST', '/v1/responses', { body: JSON.stringify({ model: 'evil\nPOST /v1/responses status=200', stream: false, input: 'hi' }) });
+    await vi.waitFor(() => expect(lines.some((l) => l.startsWith('POST /v1/responses'))).toBe(true));
+    expect(lines.filter((l) => l.startsWith('POST'))).toHaveLength(1);
+    expect(lines.join('\n')).not.toMatch(/evil\n/);
+  });
+
   it('accepts a gzip body and streams the answer as numbered SSE events', async () => {
     await start({}, fakeUpstream(async () => ({ kind: 'stream', status: 200, events: streamOf('hel', 'lo') })));
     const body = gzipSync(Buffer.from(JSON.stringify({ model: 'test-model', stream: true, input: 'hi' })));
