@@ -44,13 +44,19 @@ export async function ensureBuilt(): Promise<void> {
   }
   try {
     if (!staleOrMissing()) return;
-    execFileSync(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', path.join(repoRoot, 'tsconfig.json')], {
-      cwd: repoRoot,
-      stdio: 'pipe',
-    });
-  } catch (error) {
-    const output = (error as { stdout?: Buffer }).stdout?.toString() ?? String(error);
-    throw new Error(`npm run build failed, e2e tests need dist/:\n${output}`);
+    try {
+      execFileSync(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', path.join(repoRoot, 'tsconfig.json')], {
+        cwd: repoRoot,
+        stdio: 'pipe',
+      });
+    } catch (error) {
+      // tsc still emits on type errors (the typecheck step reports those); only a build that
+      // produced nothing usable stops the e2e tests.
+      if (staleOrMissing()) {
+        const output = (error as { stdout?: Buffer }).stdout?.toString() ?? String(error);
+        throw new Error(`building dist/ failed, and the e2e tests run the built CLI:\n${output}`);
+      }
+    }
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
