@@ -21,7 +21,7 @@ export function registerRun(program: Command): void {
     .option('--model <id>', 'upstream model id (env CODEX_BRIDGE_MODEL)')
     .option('--api-key-env <var>', 'environment variable holding the upstream key (env CODEX_BRIDGE_API_KEY_ENV)')
     .option('--port <n>', 'bridge port on 127.0.0.1 (default: a random free port)')
-    .option('--verbose', 'log one line per request (method, model, status, ms, tokens) to stderr')
+    .option('--verbose', 'log one line per request (method, model, status, ms, tokens) to stderr (with the TUI, prefer --log-file)')
     .option('--log-file <path>', 'write those lines to this file (mode 0600) instead of stderr')
     .passThroughOptions()
     .addHelpText(
