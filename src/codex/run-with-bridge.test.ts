@@ -66,7 +66,7 @@ function deps(extraEnv: NodeJS.ProcessEnv = {}): RunDependencies {
     templateCacheDir: null,
     startServer: async (options: BridgeOptions): Promise<BridgeServerHandle> => {
       serverOptions = options;
-      return { url: 'http://127.0.0.1:45678/v1', port: 45678, host: '127.0.0.1', close: () => void (closed = true) };
+      return { url: 'http://127.0.0.1:45678/v1', port: 45678, host: '127.0.0.1', close: async () => void (closed = true) };
     },
   };
 }

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { resolveUpstreamOptions, type UpstreamFlags } from '../cli/resolve-upstream-options.js';
 import { UsageError } from '../cli/usage-error.js';
 import { normalizeBridgeOptions, OptionsError, type BridgeOptions } from '../server/bridge-options.js';
+import type { BridgeServer } from '../server/create-bridge-server.js';
 import { buildModelCatalog } from './build-model-catalog.js';
 import { buildChildEnvironment } from './child-environment.js';
 import { codexCommandUsesProfile, withProfileArguments } from './codex-profile-arguments.js';
@@ -23,13 +24,8 @@ export interface RunFlags extends UpstreamFlags {
   logFile?: string;
 }
 
-/** What `startBridgeServer` resolves with. */
-export interface BridgeServerHandle {
-  url: string;
-  port: number;
-  host: string;
-  close(): Promise<void> | void;
-}
+/** What `startBridgeServer` resolves with (a type-only import: the server loads lazily). */
+export type BridgeServerHandle = BridgeServer;
 
 export interface RunDependencies {
   env?: NodeJS.ProcessEnv;
