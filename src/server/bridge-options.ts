@@ -1,6 +1,8 @@
 // Every knob of the bridge server, normalised in one place. The CLI commands (`serve`, `run`) build
 // raw options from flags/env; `normalizeBridgeOptions` fills defaults and validates.
 
+import type { ProviderQuirks } from '../translate/provider-quirks.js';
+
 export interface BridgeOptions {
   /** Chat Completions base URL, e.g. https://api.deepseek.com/v1 (no trailing slash). */
   upstream: string;
@@ -25,6 +27,10 @@ export interface BridgeOptions {
   maxBodyBytes: number;
   /** One line per request (method, model, status, ms, tokens). Never given secrets. */
   log?: (line: string) => void;
+  /** Provider preset id (deepseek, kimi, …): picks the quirk profile. Unset: matched by upstream host. */
+  provider?: string;
+  /** Quirk switches forced on top of the provider's profile (`--quirk name=value`). */
+  quirks?: Partial<ProviderQuirks>;
 }
 
 export const DEFAULTS = {
