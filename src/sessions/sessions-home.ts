@@ -1,0 +1,35 @@
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import envPaths from 'env-paths';
+
+// Where codex-bridge keeps its own files: $CODEX_BRIDGE_HOME, else the platform's config directory
+// (the one `conf` would use, without its "-nodejs" suffix): ~/.config/codex-bridge on Linux,
+// ~/Library/Preferences/codex-bridge on macOS, %APPDATA%\codex-bridge\Config on Windows.
+
+export const SESSIONS_FILE_NAME = 'sessions.json';
+
+export function sessionsHome(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CODEX_BRIDGE_HOME) return path.resolve(env.CODEX_BRIDGE_HOME);
+  return envPaths('codex-bridge', { suffix: '' }).config;
+}
+
+export function sessionsFilePath(home: string): string {
+  return path.join(home, SESSIONS_FILE_NAME);
+}
+
+/**
+ * Creates the directory (and its parents) and makes it 0700 whatever the umask, or whatever mode it
+ * already had: the file inside says which projects you worked on and what you asked.
+ */
+export function ensurePrivateDirectory(directory: string): void {
+  mkdirSync(directory, { recursive: true, mode: 0o700 });
+  if (process.platform === 'win32') return;
+  const stat = statSync(directory);
+  if (!stat.isDirectory()) throw new Error(`${directory} is not a directory`);
+  // Never tighten a directory others rely on (CODEX_BRIDGE_HOME=/tmp, or someone else's folder).
+  if (stat.mode & 0o1000) throw new Error(`${directory} is a shared directory (sticky bit set); point CODEX_BRIDGE_HOME at a folder of your own`);
+  if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) {
+    throw new Error(`${directory} belongs to another user; point CODEX_BRIDGE_HOME at a folder of your own`);
+  }
+  if ((stat.mode & 0o777) !== 0o700) chmodSync(directory, 0o700);
+}
