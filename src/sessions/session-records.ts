@@ -1,0 +1,407 @@
+import type { SessionStoreData, StoredResponse } from './session-store.js';
+
+// The records of sessions.json, and the pure functions around them: what a request adds to its
+// session, how two writers' views merge, how the caps prune. No I/O here.
+
+export const SESSIONS_SCHEMA_VERSION = 1;
+
+export interface SessionUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  reasoningTokens: number;
+}
+
+/** What the SessionStore keeps for one conversation (see SessionStore.toJSON). */
+export interface SessionStoreSlice {
+  responses: StoredResponse[];
+  reasoning: Record<string, string>;
+}
+
+export interface SessionRecord {
+  /** Codex's thread id (what `codex exec` prints as "session id"), else the previous_response_id chain root. */
+  id: string;
+  /** The first real user prompt (not Codex's environment_context), trimmed; '' until one is seen. */
+  title: string;
+  model: string;
+  /** Host only: never a path, query or credentials. */
+  upstream: string;
+  cwd: string | null;
+  /** ISO 8601. */
+  createdAt: string;
+  updatedAt: string;
+  requests: number;
+  usage: SessionUsage;
+  /** The SessionStore's data for this conversation, so a restarted bridge can continue it. */
+  store?: SessionStoreSlice;
+}
+
+export interface SessionsFileData {
+  version: number;
+  /** Random id of the write that produced the file; lets an exit handler tell whether an
+   *  interrupted write of its own landed. */
+  writeId?: string;
+  /** Newest first. */
+  sessions: SessionRecord[];
+}
+
+/** One process's not-yet-written additions to one session. */
+export interface SessionDelta {
+  id: string;
+  title: string;
+  model: string;
+  upstream: string;
+  cwd: string | null;
+  /** Epoch ms of the first and last request this process saw. */
+  firstAt: number;
+  lastAt: number;
+  requests: number;
+  usage: SessionUsage;
+}
+
+export const emptyUsage = (): SessionUsage => ({ inputTokens: 0, outputTokens: 0, cachedTokens: 0, reasoningTokens: 0 });
+
+export function addUsage(a: SessionUsage, b: SessionUsage): SessionUsage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cachedTokens: a.cachedTokens + b.cachedTokens,
+    reasoningTokens: a.reasoningTokens + b.reasoningTokens,
+  };
+}
+
+/** The Responses usage object (as handleResponses reports it) in the file's terms. */
+export function usageFromResponses(usage: unknown): SessionUsage {
+  const out = emptyUsage();
+  if (!usage || typeof usage !== 'object') return out;
+  const u = usage as Record<string, unknown>;
+  const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0);
+  out.inputTokens = count(u.input_tokens);
+  out.outputTokens = count(u.output_tokens);
+  out.cachedTokens = count((u.input_tokens_details as Record<string, unknown> | undefined)?.cached_tokens);
+  out.reasoningTokens = count((u.output_tokens_details as Record<string, unknown> | undefined)?.reasoning_tokens);
+  return out;
+}
+
+// ---------- what a request tells about its session ----------
+
+const TITLE_MAX_CHARS = 500;
+
+/** Text of a user message, without parts that are only a tag (`<image name=…>`, `</image>`). */
+function userText(item: unknown): string | undefined {
+  if (!item || typeof item !== 'object') return undefined;
+  const message = item as { type?: unknown; role?: unknown; content?: unknown };
+  if (message.role !== 'user' || (message.type !== undefined && message.type !== 'message')) return undefined;
+  if (typeof message.content === 'string') return message.content;
+  if (!Array.isArray(message.content)) return undefined;
+  return message.content
+    .map((part) => (part && typeof part === 'object' && typeof (part as { text?: unknown }).text === 'string' ? (part as { text: string }).text : ''))
+    .filter((text) => !/^\s*<\/?[A-Za-z_][\w-]*(\s[^<>]*)?>\s*$/.test(text))
+    .join('\n');
+}
+
+/** Context Codex injects as user messages: <environment_context>, AGENTS.md, notifications. */
+function isInjectedContext(text: string): boolean {
+  const trimmed = text.trim();
+  if (/^# AGENTS\.md instructions\b/.test(trimmed)) return true;
+  // Codex's own wrappers are snake_case (environment_context, user_instructions, turn_aborted) or
+  // upper case (INSTRUCTIONS); a user's HTML (<div>…</div>) stays a title.
+  const wrapped = /^<([a-z]+(?:_[a-z]+)+|[A-Z][A-Z_]*)[\s>][\s\S]*<\/\1>$/.exec(trimmed);
+  return wrapped !== null;
+}
+
+/** The first real user prompt among a request's input items, trimmed; '' if there is none. */
+export function titleFromInput(items: readonly unknown[]): string {
+  for (const item of items) {
+    const text = userText(item)?.trim();
+    if (!text || isInjectedContext(text)) continue;
+    return text.length > TITLE_MAX_CHARS ? `${text.slice(0, TITLE_MAX_CHARS - 1)}…` : text;
+  }
+  return '';
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The working directory: Codex's <environment_context><cwd>, else its turn metadata's workspace. */
+export function cwdFromRequest(headers: Record<string, string | string[] | undefined>, items: readonly unknown[]): string | null {
+  for (const item of items) {
+    const text = userText(item);
+    const cwd = text && /<environment_context>[\s\S]*?<cwd>([^<]+)<\/cwd>/.exec(text)?.[1]?.trim();
+    if (cwd) return cwd;
+  }
+  const metadata = header(headers, 'x-codex-turn-metadata');
+  if (metadata) {
+    try {
+      const parsed = JSON.parse(metadata) as { cwd?: unknown; workspaces?: unknown };
+      if (typeof parsed.cwd === 'string' && parsed.cwd) return parsed.cwd;
+      if (parsed.workspaces && typeof parsed.workspaces === 'object') {
+        const first = Object.keys(parsed.workspaces)[0];
+        if (first) return first;
+      }
+    } catch {
+      // not JSON: ignore
+    }
+  }
+  return null;
+}
+
+/** The host of an upstream URL (never its path, query or user:password); a bare host passes. */
+export function upstreamHostOf(upstream: string): string {
+  try {
+    return new URL(upstream).host;
+  } catch {
+    return upstream.replace(/^.*@/, '').replace(/[/?#].*$/, '');
+  }
+}
+
+// ---------- SessionStore slices ----------
+
+export function sliceOf(data: SessionStoreData, conversation: string): SessionStoreSlice {
+  return {
+    responses: data.responses.filter((response) => response.conversation === conversation),
+    reasoning: { ...(data.reasoning[conversation] ?? {}) },
+  };
+}
+
+/** Both slices; on the same response id or reasoning key, `mine` wins. Order: theirs, then mine. */
+export function mergeSlices(theirs: SessionStoreSlice | undefined, mine: SessionStoreSlice | undefined): SessionStoreSlice | undefined {
+  if (!theirs) return mine;
+  if (!mine) return theirs;
+  const ids = new Set(mine.responses.map((response) => response.id));
+  return {
+    responses: [...theirs.responses.filter((response) => !ids.has(response.id)), ...mine.responses],
+    reasoning: { ...theirs.reasoning, ...mine.reasoning },
+  };
+}
+
+/**
+ * What is worth keeping on disk: every response that is part of a previous_response_id chain, and
+ * of the standalone ones (no parent, no child), only the newest few. Codex sends the whole history
+ * on every request and never continues a response, so each of its responses repeats all the
+ * earlier ones: kept in full, the file would grow with the square of the session's length.
+ */
+export function compactSlice(slice: SessionStoreSlice, keepStandalone = 2): SessionStoreSlice {
+  const parents = new Set(slice.responses.map((response) => response.parentId).filter((id): id is string => typeof id === 'string'));
+  let standaloneLeft = keepStandalone;
+  const kept: StoredResponse[] = [];
+  for (let i = slice.responses.length - 1; i >= 0; i--) {
+    const response = slice.responses[i];
+    const standalone = response.parentId === undefined && !parents.has(response.id);
+    if (standalone) {
+      if (standaloneLeft <= 0) continue;
+      standaloneLeft--;
+    }
+    kept.push(response);
+  }
+  return { responses: kept.reverse(), reasoning: slice.reasoning };
+}
+
+export function isEmptySlice(slice: SessionStoreSlice | undefined): boolean {
+  return !slice || (slice.responses.length === 0 && Object.keys(slice.reasoning).length === 0);
+}
+
+/** Every slice of the file as one SessionStore.load() argument. */
+export function storeDataOf(sessions: readonly SessionRecord[]): SessionStoreData {
+  const data: SessionStoreData = { v: 1, responses: [], reasoning: {} };
+  for (const session of sessions) {
+    if (!session.store) continue;
+    data.responses.push(...session.store.responses);
+    if (Object.keys(session.store.reasoning).length > 0) data.reasoning[session.id] = session.store.reasoning;
+  }
+  return data;
+}
+
+// ---------- merging and caps ----------
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const time = (value: string) => {
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : 0;
+};
+
+/**
+ * The file's record plus this process's unwritten delta. Counts add up (the delta only holds what
+ * this process has not written yet, so nothing is counted twice); the first title and cwd stay;
+ * model and upstream follow the latest request.
+ */
+export function mergeRecord(existing: SessionRecord | undefined, delta: SessionDelta, slice: SessionStoreSlice | undefined): SessionRecord {
+  const mergedSlice = mergeSlices(existing?.store, slice);
+  const store = mergedSlice && !isEmptySlice(mergedSlice) ? compactSlice(mergedSlice) : undefined;
+  if (!existing) {
+    return {
+      id: delta.id,
+      title: delta.title,
+      model: delta.model,
+      upstream: delta.upstream,
+      cwd: delta.cwd,
+      createdAt: iso(delta.firstAt),
+      updatedAt: iso(delta.lastAt),
+      requests: delta.requests,
+      usage: { ...delta.usage },
+      ...(store && { store }),
+    };
+  }
+  const deltaIsNewer = delta.lastAt >= time(existing.updatedAt);
+  return {
+    id: existing.id,
+    title: existing.title || delta.title,
+    model: deltaIsNewer ? delta.model || existing.model : existing.model || delta.model,
+    upstream: deltaIsNewer ? delta.upstream || existing.upstream : existing.upstream || delta.upstream,
+    cwd: existing.cwd ?? delta.cwd,
+    createdAt: iso(Math.min(time(existing.createdAt) || delta.firstAt, delta.firstAt)),
+    updatedAt: iso(Math.max(time(existing.updatedAt), delta.lastAt)),
+    requests: existing.requests + delta.requests,
+    usage: addUsage(existing.usage, delta.usage),
+    ...(store && { store }),
+  };
+}
+
+export function newestFirst(sessions: SessionRecord[]): SessionRecord[] {
+  return sessions.sort((a, b) => time(b.updatedAt) - time(a.updatedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+export interface Caps {
+  /** Newest sessions kept (default 500). */
+  maxSessions: number;
+  /** Size budget of the file in bytes (default 20 MB). */
+  maxBytes: number;
+}
+
+export const DEFAULT_CAPS: Caps = { maxSessions: 500, maxBytes: 20 * 1024 * 1024 };
+
+const recordBytes = (record: SessionRecord) => Buffer.byteLength(JSON.stringify(record)) + 2;
+
+/**
+ * The newest `maxSessions`; then, while over `maxBytes`, the SessionStore data of the oldest
+ * sessions goes first (they can no longer be continued by previous_response_id, but are still
+ * listed), then whole sessions, oldest first. Returns a new array, newest first.
+ */
+export function applyCaps(sessions: SessionRecord[], caps: Caps = DEFAULT_CAPS): SessionRecord[] {
+  const kept = newestFirst([...sessions]).slice(0, Math.max(0, caps.maxSessions));
+  const sizes = kept.map(recordBytes);
+  let total = 64 + sizes.reduce((sum, size) => sum + size, 0);
+  for (let i = kept.length - 1; i >= 0 && total > caps.maxBytes; i--) {
+    if (!kept[i].store) continue;
+    const { store: _dropped, ...rest } = kept[i];
+    kept[i] = rest;
+    const size = recordBytes(rest);
+    total -= sizes[i] - size;
+    sizes[i] = size;
+  }
+  while (kept.length > 0 && total > caps.maxBytes) {
+    total -= sizes.pop()!;
+    kept.pop();
+  }
+  return kept;
+}
+
+/** The record as `sessions list --json` and `show --json` print it (without the SessionStore data). */
+export function publicRecord(record: SessionRecord): Omit<SessionRecord, 'store'> {
+  return {
+    id: record.id,
+    title: record.title,
+    model: record.model,
+    upstream: record.upstream,
+    cwd: record.cwd,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    requests: record.requests,
+    usage: { ...record.usage },
+  };
+}
+
+// ---------- parsing ----------
+
+export type ParsedSessionsFile =
+  | { kind: 'ok'; data: SessionsFileData }
+  | { kind: 'newer'; version: number }
+  | { kind: 'corrupt'; reason: string };
+
+function parseSlice(value: unknown): SessionStoreSlice | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const { responses, reasoning } = value as { responses?: unknown; reasoning?: unknown };
+  const slice: SessionStoreSlice = { responses: [], reasoning: {} };
+  if (Array.isArray(responses)) {
+    for (const response of responses as Array<Partial<StoredResponse> | null>) {
+      if (response && typeof response.id === 'string' && typeof response.conversation === 'string' && Array.isArray(response.items)) {
+        slice.responses.push({
+          id: response.id,
+          conversation: response.conversation,
+          ...(typeof response.parentId === 'string' && { parentId: response.parentId }),
+          items: response.items,
+        });
+      }
+    }
+  }
+  if (reasoning && typeof reasoning === 'object' && !Array.isArray(reasoning)) {
+    for (const [key, text] of Object.entries(reasoning)) if (typeof text === 'string') slice.reasoning[key] = text;
+  }
+  return isEmptySlice(slice) ? undefined : slice;
+}
+
+const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : 0);
+const text = (value: unknown) => (typeof value === 'string' ? value : '');
+const date = (value: unknown, fallback: string) => (typeof value === 'string' && Number.isFinite(Date.parse(value)) ? value : fallback);
+
+function parseRecord(value: unknown): SessionRecord | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const raw = value as Record<string, unknown>;
+  if (typeof raw.id !== 'string' || raw.id === '') return undefined;
+  const usage = (raw.usage && typeof raw.usage === 'object' ? raw.usage : {}) as Record<string, unknown>;
+  const updatedAt = date(raw.updatedAt, new Date(0).toISOString());
+  const store = parseSlice(raw.store);
+  return {
+    id: raw.id,
+    title: text(raw.title),
+    model: text(raw.model),
+    upstream: text(raw.upstream),
+    cwd: typeof raw.cwd === 'string' && raw.cwd ? raw.cwd : null,
+    createdAt: date(raw.createdAt, updatedAt),
+    updatedAt,
+    requests: count(raw.requests),
+    usage: {
+      inputTokens: count(usage.inputTokens),
+      outputTokens: count(usage.outputTokens),
+      cachedTokens: count(usage.cachedTokens),
+      reasoningTokens: count(usage.reasoningTokens),
+    },
+    ...(store && { store }),
+  };
+}
+
+/**
+ * The file's text → its data. Not JSON, or not our shape → corrupt (moved aside by the caller). A
+ * higher schema version → newer (left alone). Single malformed records are dropped.
+ */
+export function parseSessionsFile(contents: string): ParsedSessionsFile {
+  let value: unknown;
+  try {
+    value = JSON.parse(contents);
+  } catch (error) {
+    return { kind: 'corrupt', reason: `not JSON (${(error as Error).message})` };
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return { kind: 'corrupt', reason: 'not a JSON object' };
+  const { version, sessions, writeId } = value as { version?: unknown; sessions?: unknown; writeId?: unknown };
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) return { kind: 'corrupt', reason: 'no schema version' };
+  if (version > SESSIONS_SCHEMA_VERSION) return { kind: 'newer', version };
+  if (!Array.isArray(sessions)) return { kind: 'corrupt', reason: 'no "sessions" array' };
+  const byId = new Map<string, SessionRecord>();
+  for (const raw of sessions) {
+    const record = parseRecord(raw);
+    if (record && !byId.has(record.id)) byId.set(record.id, record);
+  }
+  return {
+    kind: 'ok',
+    data: { version, ...(typeof writeId === 'string' && { writeId }), sessions: newestFirst([...byId.values()]) },
+  };
+}
+
+/** One session per line: small diffs, greppable, still one JSON document. */
+export function serializeSessionsFile(data: SessionsFileData): string {
+  const head = JSON.stringify({ version: data.version, ...(data.writeId && { writeId: data.writeId }) }).slice(0, -1);
+  if (data.sessions.length === 0) return `${head},"sessions":[]}\n`;
+  return `${head},"sessions":[\n${data.sessions.map((session) => JSON.stringify(session)).join(',\n')}\n]}\n`;
+}
