@@ -1,0 +1,252 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { normalizeBridgeOptions } from '../server/bridge-options.js';
+import { startBridgeServer, type BridgeServer } from '../server/create-bridge-server.js';
+import type { ResponseRecord } from '../server/handle-responses.js';
+import { startMockUpstream, type MockTurn, type MockUpstream } from '../../test/helpers/mock-upstream.js';
+import { openSessionRecorder, type SessionRecorder } from './session-recorder.js';
+import { readSessionsFile } from './sessions-file.js';
+import { sessionsFilePath } from './sessions-home.js';
+import { SessionStore } from './session-store.js';
+
+// The recorder behind a real bridge server and a mock upstream: what lands in sessions.json, and
+// that a restarted bridge continues a previous_response_id chain from it.
+
+const TOKEN = 'bridge-token-must-not-be-saved-0123';
+const UPSTREAM_KEY = 'sk-upstream-key-must-not-be-saved-4567';
+const FORWARDED = ['thread-id', 'session-id', 'x-codex-turn-metadata', 'originator', 'user-agent', 'accept', 'x-client-request-id'];
+
+let root: string;
+let home: string;
+let warnings: string[];
+const cleanup: Array<() => Promise<void> | void> = [];
+beforeEach(() => {
+  root = mkdtempSync(path.join(tmpdir(), 'cb-recorder-'));
+  home = path.join(root, 'home');
+  warnings = [];
+});
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const warn = (line: string) => warnings.push(line);
+
+async function mock(turns: MockTurn[] = [{ content: 'Hello.', usage: { prompt_tokens: 100, completion_tokens: 20, cached_tokens: 40, reasoning_tokens: 5 } }]) {
+  const upstream = await startMockUpstream({ apiKey: UPSTREAM_KEY, turns });
+  cleanup.push(() => upstream.close());
+  return upstream;
+}
+
+/** A bridge as `serve`/`run` wire it: a store loaded by the recorder, onResponse to the recorder. */
+async function bridge(upstream: MockUpstream, extra: { flushDelayMs?: number } = {}) {
+  const store = new SessionStore();
+  const recorder = await openSessionRecorder({ home, upstreamHost: new URL(upstream.url).host, store, warn, ...extra });
+  const options = normalizeBridgeOptions({ upstream: upstream.url, model: 'mock-model', token: TOKEN, apiKey: UPSTREAM_KEY });
+  const server: BridgeServer = await startBridgeServer(options, { store, onResponse: recorder.onResponse });
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await server.close();
+    await recorder.close();
+  };
+  cleanup.push(close);
+  return { server, recorder, store, close };
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${url}/responses`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, text, json: res.headers.get('content-type')?.includes('json') ? (JSON.parse(text) as Record<string, any>) : undefined };
+}
+
+interface Captured {
+  headers: Record<string, string>;
+  body: unknown;
+}
+const fixture = (name: string): Captured[] => JSON.parse(readFileSync(new URL(`../../test/fixtures/codex-0.169/${name}.json`, import.meta.url), 'utf8')) as Captured[];
+
+async function replay(url: string, captured: Captured[]) {
+  for (const request of captured) {
+    const headers = Object.fromEntries(FORWARDED.filter((h) => request.headers[h]).map((h) => [h, request.headers[h]]));
+    const reply = await post(url, request.body, headers);
+    expect(reply.status, reply.text.slice(0, 200)).toBe(200);
+  }
+}
+
+const fileText = () => readFileSync(sessionsFilePath(home), 'utf8');
+
+describe('recording sessions', () => {
+  it('one record per Codex thread: title, cwd, model, upstream host, requests and summed usage; never the key or token', async () => {
+    const upstream = await mock();
+    const { server, close } = await bridge(upstream);
+    const plain = fixture('turn1-plain-prompt');
+    const patch = fixture('apply-patch-custom-tool');
+    await replay(server.url, plain);
+    await replay(server.url, patch);
+    await close();
+
+    const { sessions } = await readSessionsFile(sessionsFilePath(home));
+    expect(sessions.map((s) => s.id).sort()).toEqual([plain[0].headers['thread-id'], patch[0].headers['thread-id']].sort());
+    const hi = sessions.find((s) => s.id === plain[0].headers['thread-id'])!;
+    expect(hi).toMatchObject({
+      title: 'say hi',
+      model: 'my-model',
+      upstream: new URL(upstream.url).host,
+      cwd: '/home/dev/project',
+      requests: plain.length,
+      usage: { inputTokens: 100 * plain.length, outputTokens: 20 * plain.length, cachedTokens: 40 * plain.length, reasoningTokens: 5 * plain.length },
+    });
+    expect(Date.parse(hi.createdAt)).toBeLessThanOrEqual(Date.parse(hi.updatedAt));
+    const made = sessions.find((s) => s.id === patch[0].headers['thread-id'])!;
+    expect(made).toMatchObject({ title: 'make file', requests: patch.length, usage: { inputTokens: 100 * patch.length } });
+
+    // Every request carried "Authorization: Bearer <token>", and the upstream got the key.
+    expect(upstream.requests.every((r) => r.headers.authorization === `Bearer ${UPSTREAM_KEY}`)).toBe(true);
+    const text = fileText();
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain(UPSTREAM_KEY);
+    expect(text.toLowerCase()).not.toContain('authorization');
+    expect(text).not.toContain(upstream.url.replace(/^http:\/\//, '') + '/'); // host only, no path
+    expect(warnings).toEqual([]);
+  });
+
+  it('batches: a request only touches memory; the file appears after the flush delay', async () => {
+    const upstream = await mock();
+    const { server, recorder } = await bridge(upstream, { flushDelayMs: 100 });
+    await replay(server.url, fixture('turn1-plain-prompt'));
+    expect(readdirSync(home)).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await readSessionsFile(recorder.path)).sessions).toHaveLength(1);
+  });
+
+  it('a request refused before it belonged to a conversation is not a session', async () => {
+    const upstream = await mock();
+    const { server, close } = await bridge(upstream);
+    expect((await post(server.url, { model: 'm', input: 42 })).status).toBe(400);
+    await close();
+    expect((await readSessionsFile(sessionsFilePath(home))).sessions).toEqual([]);
+  });
+
+  it('a restarted bridge continues a previous_response_id chain from the file (the SessionStore survives)', async () => {
+    const upstream = await mock([{ content: 'first answer' }, { content: 'second answer' }]);
+    const first = await bridge(upstream);
+    const one = await post(first.server.url, { model: 'mock-model', input: 'remember the word PAPAYA' });
+    expect(one.status).toBe(200);
+    const firstId = one.json!.id as string;
+    await first.close();
+
+    // A new process: a new store, loaded from the file.
+    const second = await bridge(upstream);
+    expect(second.store.history(firstId)).toBeDefined();
+    const two = await post(second.server.url, { model: 'mock-model', previous_response_id: firstId, input: 'which word?' });
+    expect(two.status, two.text).toBe(200);
+    const sent = upstream.requests.at(-1)!.body.messages.map((m) => [m.role, m.content]);
+    expect(sent).toEqual([
+      ['user', 'remember the word PAPAYA'],
+      ['assistant', 'first answer'],
+      ['user', 'which word?'],
+    ]);
+    await second.close();
+
+    // One session, keyed by the chain root, with both requests.
+    const { sessions } = await readSessionsFile(sessionsFilePath(home));
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]).toMatchObject({ id: firstId, title: 'remember the word PAPAYA', requests: 2 });
+    expect(sessions[0].store?.responses.map((r) => r.id)).toEqual([firstId, two.json!.id]);
+  });
+
+  it('two bridges at once in one home: both recorded, shared sessions summed, nothing counted twice', async () => {
+    const upstream = await mock();
+    const a = await bridge(upstream, { flushDelayMs: 5 });
+    const b = await bridge(upstream, { flushDelayMs: 5 });
+    const send = (server: BridgeServer, thread: string, n: number) =>
+      (async () => {
+        for (let i = 0; i < n; i++) {
+          const reply = await post(server.url, { model: 'mock-model', input: `prompt for ${thread}` }, { 'thread-id': thread });
+          expect(reply.status).toBe(200);
+          if (i % 2 === 0) await new Promise((resolve) => setTimeout(resolve, 15)); // let timers flush mid-way
+        }
+      })();
+    await Promise.all([send(a.server, 'thread-a', 6), send(b.server, 'thread-b', 5), send(a.server, 'shared', 3), send(b.server, 'shared', 4)]);
+    await a.recorder.flush();
+    await a.recorder.flush(); // nothing pending: no change
+    await Promise.all([a.close(), b.close()]);
+
+    const { sessions } = await readSessionsFile(sessionsFilePath(home));
+    const byId = Object.fromEntries(sessions.map((s) => [s.id, s]));
+    expect(Object.keys(byId).sort()).toEqual(['shared', 'thread-a', 'thread-b']);
+    expect(byId['thread-a']).toMatchObject({ requests: 6, usage: { inputTokens: 600, outputTokens: 120 } });
+    expect(byId['thread-b']).toMatchObject({ requests: 5, usage: { inputTokens: 500, outputTokens: 100 } });
+    expect(byId.shared).toMatchObject({ requests: 7, usage: { inputTokens: 700, outputTokens: 140 } });
+  });
+
+  it('keeps the newest N sessions', async () => {
+    const store = new SessionStore();
+    let clock = Date.parse('2026-03-01T00:00:00Z');
+    const recorder = await openSessionRecorder({ home, upstreamHost: 'h', store, warn, caps: { maxSessions: 3 }, now: () => (clock += 1_000) });
+    for (let i = 0; i < 5; i++) recorder.onResponse(fakeRecord(`s${i}`));
+    await recorder.close();
+    expect((await readSessionsFile(recorder.path)).sessions.map((s) => s.id)).toEqual(['s4', 's3', 's2']);
+  });
+
+  it('a corrupt file at start is moved aside with one warning naming where; recording goes on', async () => {
+    mkdirSync(home, { recursive: true });
+    writeFileSync(sessionsFilePath(home), '\u0000\u0000 not json');
+    const recorder = await openSessionRecorder({ home, upstreamHost: 'h', store: new SessionStore(), warn });
+    expect(warnings).toHaveLength(1);
+    const aside = readdirSync(home).find((name) => name.startsWith('sessions.json.corrupt-'));
+    expect(aside).toBeDefined();
+    expect(warnings[0]).toContain(path.join(home, aside!));
+    recorder.onResponse(fakeRecord('after'));
+    await recorder.close();
+    expect((await readSessionsFile(recorder.path)).sessions.map((s) => s.id)).toEqual(['after']);
+  });
+
+  it('a file of a newer schema is left untouched: one warning, then the bridge runs without saving', async () => {
+    mkdirSync(home, { recursive: true });
+    const newer = '{"version":9,"sessions":[]}';
+    writeFileSync(sessionsFilePath(home), newer);
+    const recorder = await openSessionRecorder({ home, upstreamHost: 'h', store: new SessionStore(), warn, flushDelayMs: 1 });
+    for (let i = 0; i < 3; i++) recorder.onResponse(fakeRecord(`s${i}`));
+    await recorder.flush();
+    await recorder.close();
+    expect(readFileSync(sessionsFilePath(home), 'utf8')).toBe(newer);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/newer codex-bridge .*v9.*not be saved/);
+  });
+
+  it('a newer-schema file that appears while running stops the saving, untouched', async () => {
+    const recorder = await openSessionRecorder({ home, upstreamHost: 'h', store: new SessionStore(), warn });
+    recorder.onResponse(fakeRecord('one'));
+    await recorder.flush();
+    const newer = '{"version":2,"sessions":[]}';
+    writeFileSync(sessionsFilePath(home), newer);
+    recorder.onResponse(fakeRecord('two'));
+    await recorder.flush();
+    recorder.onResponse(fakeRecord('three'));
+    await recorder.close();
+    expect(readFileSync(sessionsFilePath(home), 'utf8')).toBe(newer);
+    expect(warnings).toHaveLength(1);
+  });
+});
+
+function fakeRecord(conversation: string): ResponseRecord {
+  return {
+    responseId: `resp_${conversation}_${Math.random().toString(36).slice(2)}`,
+    conversation,
+    model: 'm',
+    status: 'completed',
+    httpStatus: 200,
+    usage: { input_tokens: 10, output_tokens: 2, total_tokens: 12, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } },
+    inputItems: [{ type: 'message', role: 'user', content: `hello ${conversation}` }],
+    headers: { authorization: `Bearer ${TOKEN}` },
+  };
+}

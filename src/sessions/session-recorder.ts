@@ -1,0 +1,317 @@
+import { randomBytes } from 'node:crypto';
+import type { ResponseRecord } from '../server/handle-responses.js';
+import type { SessionStore } from './session-store.js';
+import { LockTimeoutError } from './file-lock.js';
+import {
+  addUsage,
+  applyCaps,
+  cwdFromRequest,
+  DEFAULT_CAPS,
+  emptyUsage,
+  mergeRecord,
+  sliceOf,
+  storeDataOf,
+  titleFromInput,
+  upstreamHostOf,
+  usageFromResponses,
+  type Caps,
+  type SessionDelta,
+  type SessionRecord,
+  type SessionsFileData,
+  type SessionStoreSlice,
+} from './session-records.js';
+import { fixFileMode, NewerSchemaError, readSessionsFile, stderrWarn, updateSessionsFile, updateSessionsFileSync, type Warn } from './sessions-file.js';
+import { ensurePrivateDirectory, sessionsFilePath, sessionsHome } from './sessions-home.js';
+
+// Records what the bridge serves into sessions.json: one record per conversation, counts and usage
+// summed over its requests, plus the SessionStore's data for it so a restarted bridge can continue
+// a previous_response_id chain. Requests only touch memory; a timer (and close, and process exit)
+// writes the batch with a read-merge-write under the file lock, adding only what this process has
+// not written yet, so two bridges at once both end up in the file and nothing is counted twice.
+// Persistence trouble (a locked, unwritable or newer file) is a one-line warning, never an error:
+// the bridge goes on serving.
+
+export interface SessionRecorderOptions {
+  /** Directory of sessions.json (default: $CODEX_BRIDGE_HOME, else the platform config dir). */
+  home?: string;
+  env?: NodeJS.ProcessEnv;
+  /** The upstream's host (a URL is reduced to its host; nothing else is kept). */
+  upstreamHost: string;
+  /** Loaded from the file now; its data for each conversation is written with the session. */
+  store?: SessionStore;
+  /** One-line warnings (default: stderr). */
+  warn?: Warn;
+  /** How long changes wait to be written together (default 200 ms). */
+  flushDelayMs?: number;
+  caps?: Partial<Caps>;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+export interface SessionRecorder {
+  /** sessions.json's path. */
+  readonly path: string;
+  /** Pass as the server's `onResponse`: cheap, synchronous, never throws. */
+  onResponse(record: ResponseRecord): void;
+  /** Writes what is pending now (also done on a timer). */
+  flush(): Promise<void>;
+  /** Final flush; stops the timer and the exit handler. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+interface PendingEntry {
+  delta: SessionDelta;
+  /** The SessionStore changed for this conversation since it was last written. */
+  storeChanged: boolean;
+}
+
+interface Batch {
+  entries: Map<string, PendingEntry>;
+  slices: Map<string, SessionStoreSlice>;
+  /** Stamped into the file by the write that carries this batch. */
+  writeId: string;
+  /** Set the moment that write is in place (before its lock is released). */
+  landed?: boolean;
+}
+
+/** An older batch followed by a newer one. */
+function combine(older: Batch, newer: Batch): Batch {
+  const entries = new Map(older.entries);
+  for (const entry of newer.entries.values()) mergeEntry(entries, entry);
+  return { entries, slices: new Map([...older.slices, ...newer.slices]), writeId: newer.writeId };
+}
+
+const RETRY_AFTER_FAILURE_MS = 1_000;
+
+function mergeEntry(into: Map<string, PendingEntry>, entry: PendingEntry): void {
+  const existing = into.get(entry.delta.id);
+  if (!existing) {
+    into.set(entry.delta.id, entry);
+    return;
+  }
+  // `existing` is older (a failed batch put back in front of newer requests, or the other way round).
+  const [older, newer] = existing.delta.lastAt <= entry.delta.lastAt ? [existing.delta, entry.delta] : [entry.delta, existing.delta];
+  into.set(entry.delta.id, {
+    delta: {
+      id: older.id,
+      title: older.title || newer.title,
+      model: newer.model || older.model,
+      upstream: newer.upstream || older.upstream,
+      cwd: older.cwd ?? newer.cwd,
+      firstAt: Math.min(older.firstAt, newer.firstAt),
+      lastAt: newer.lastAt,
+      requests: older.requests + newer.requests,
+      usage: addUsage(older.usage, newer.usage),
+    },
+    storeChanged: existing.storeChanged || entry.storeChanged,
+  });
+}
+
+/** Applies a batch to the file's data; returns the new data. */
+function applyBatch(current: SessionsFileData, batch: Batch, caps: Caps): SessionsFileData {
+  const byId = new Map<string, SessionRecord>(current.sessions.map((session) => [session.id, session]));
+  for (const [id, entry] of batch.entries) {
+    byId.set(id, mergeRecord(byId.get(id), entry.delta, batch.slices.get(id)));
+  }
+  return { version: current.version, sessions: applyCaps([...byId.values()], caps) };
+}
+
+export async function openSessionRecorder(options: SessionRecorderOptions): Promise<SessionRecorder> {
+  const warnLine = options.warn ?? stderrWarn;
+  const now = options.now ?? Date.now;
+  const flushDelayMs = options.flushDelayMs ?? 200;
+  const caps: Caps = { ...DEFAULT_CAPS, ...options.caps };
+  const upstream = upstreamHostOf(options.upstreamHost);
+  const store = options.store;
+  let disabled = false;
+  const warned = new Set<string>();
+  /** Each kind of trouble is told once per process, not once per flush. */
+  const warnOnce = (kind: string, line: string) => {
+    if (warned.has(kind)) return;
+    warned.add(kind);
+    warnLine(line);
+  };
+
+  let home: string;
+  try {
+    home = options.home ?? sessionsHome(options.env);
+    ensurePrivateDirectory(home);
+  } catch (error) {
+    home = options.home ?? '(unknown)';
+    disabled = true;
+    warnOnce('home', `cannot use the sessions directory ${home} (${(error as Error).message}); sessions will not be saved by this run`);
+  }
+  const file = sessionsFilePath(home);
+
+  // Load what earlier runs saved: the SessionStore gets every conversation's data back.
+  if (!disabled) {
+    try {
+      fixFileMode(file);
+      const data = await readSessionsFile(file, { warn: warnLine });
+      if (store) store.load(storeDataOf(data.sessions));
+    } catch (error) {
+      if (error instanceof NewerSchemaError) {
+        disabled = true;
+        warnOnce('newer', `${error.message}; sessions will not be saved by this run`);
+      } else {
+        // Maybe only for now (a lock held too long): later writes will try again.
+        warnOnce('load', `cannot read ${file} (${(error as Error).message}); earlier sessions cannot be continued by this run`);
+      }
+    }
+  }
+
+  let pending = new Map<string, PendingEntry>();
+  /** The batch being written, and the writeId it will carry once it lands. */
+  let inflight: Batch | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> | undefined;
+  let closed = false;
+
+  const schedule = (delay = flushDelayMs) => {
+    if (disabled || timer || flushing || pending.size === 0) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void flush();
+    }, delay);
+    timer.unref();
+  };
+
+  const takeBatch = (): Batch => {
+    const entries = pending;
+    pending = new Map();
+    const slices = new Map<string, SessionStoreSlice>();
+    if (store) {
+      const changed = new Set([...entries.values()].filter((entry) => entry.storeChanged).map((entry) => entry.delta.id));
+      if (changed.size > 0) {
+        const data = store.toJSON(changed);
+        for (const id of changed) slices.set(id, sliceOf(data, id));
+      }
+    }
+    return { entries, slices, writeId: randomBytes(9).toString('base64url') };
+  };
+
+  const putBack = (batch: Batch) => {
+    const newer = pending;
+    pending = new Map(batch.entries);
+    for (const entry of newer.values()) mergeEntry(pending, entry);
+  };
+
+  const failed = (batch: Batch, error: unknown): void => {
+    if (error instanceof NewerSchemaError) {
+      // Someone with a newer codex-bridge took the file over: leave it to them.
+      disabled = true;
+      pending.clear();
+      warnOnce('newer', `${error.message}; sessions will not be saved by this run`);
+      return;
+    }
+    putBack(batch);
+    if (error instanceof LockTimeoutError) warnOnce('lock', `${error.message}; will keep trying to save sessions`);
+    else warnOnce('write', `cannot save sessions to ${file} (${(error as Error).message ?? error}); will keep trying`);
+  };
+
+  async function flush(): Promise<void> {
+    if (flushing) {
+      await flushing;
+      return flush();
+    }
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    if (disabled || pending.size === 0) return;
+    const batch = takeBatch();
+    inflight = batch;
+    let retryDelay: number | undefined;
+    flushing = (async () => {
+      try {
+        await updateSessionsFile(file, (current) => applyBatch(current, batch, caps), {
+          warn: warnLine,
+          writeId: batch.writeId,
+          onWritten: () => {
+            batch.landed = true;
+          },
+        });
+      } catch (error) {
+        failed(batch, error);
+        retryDelay = RETRY_AFTER_FAILURE_MS;
+      } finally {
+        inflight = undefined;
+      }
+    })();
+    try {
+      await flushing;
+    } finally {
+      flushing = undefined;
+      if (!closed) schedule(retryDelay);
+    }
+  }
+
+  /**
+   * process.exit() skips pending timers and promises: write what is left synchronously. A batch
+   * caught mid-write may or may not have landed; the lock is ours (or abandoned, which the sync
+   * lock takes over), and the file's writeId tells whether that write happened.
+   */
+  const onExit = () => {
+    if (disabled) return;
+    const interrupted = inflight;
+    const rest = takeBatch();
+    if (!interrupted && rest.entries.size === 0) return;
+    try {
+      updateSessionsFileSync(
+        file,
+        (current, before) => {
+          const landed = interrupted !== undefined && (interrupted.landed === true || before?.writeId === interrupted.writeId);
+          const batch = landed || !interrupted ? rest : combine(interrupted, rest);
+          return batch.entries.size === 0 ? undefined : applyBatch(current, batch, caps);
+        },
+        { warn: warnLine, writeId: rest.writeId, lock: { timeoutMs: 2_000, ownPidIsStale: true } },
+      );
+    } catch (error) {
+      warnLine(`could not save the last sessions to ${file} (${(error as Error).message ?? error})`);
+    }
+  };
+  process.on('exit', onExit);
+
+  return {
+    path: file,
+    onResponse(record: ResponseRecord): void {
+      if (disabled || closed) return;
+      try {
+        // A request refused before it belonged to any conversation is not a session.
+        if (record.status === 'error' && record.conversation === record.responseId) return;
+        const at = now();
+        const items = Array.isArray(record.inputItems) ? record.inputItems : [];
+        const stored = record.status === 'completed' || record.status === 'incomplete';
+        mergeEntry(pending, {
+          delta: {
+            id: record.conversation,
+            title: titleFromInput(items),
+            model: record.model,
+            upstream,
+            cwd: cwdFromRequest(record.headers ?? {}, items),
+            firstAt: at,
+            lastAt: at,
+            requests: 1,
+            usage: record.usage ? usageFromResponses(record.usage) : emptyUsage(),
+          },
+          storeChanged: stored && store !== undefined,
+        });
+        schedule();
+      } catch (error) {
+        warnOnce('record', `could not record a request for the sessions file (${(error as Error).message ?? error})`);
+      }
+    },
+    flush,
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      try {
+        await flush();
+      } finally {
+        if (timer) clearTimeout(timer);
+        timer = undefined;
+        process.off('exit', onExit);
+      }
+    },
+  };
+}
