@@ -21,6 +21,8 @@ export interface ReasoningLookup {
 
 export interface ConvertToChatMessagesOptions {
   reasoningLookup?: ReasoningLookup;
+  /** Keep developer messages as role `developer` (default: they become `system`). */
+  developerRole?: boolean;
 }
 
 type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>;
@@ -196,7 +198,7 @@ export function convertToChatMessages(items: ResponsesInputItem[], options: Conv
           if (parts.some((p) => p.type === 'image_url')) {
             throw new TranslationError(`${path}: images are only allowed in user messages`, path);
           }
-          if (text !== '') messages.push({ role: 'system', content: text });
+          if (text !== '') messages.push({ role: role === 'developer' && options.developerRole ? 'developer' : 'system', content: text });
         }
         return;
       }

@@ -3,6 +3,9 @@ import { convertToChatMessages, type ReasoningLookup } from './convert-to-chat-m
 import { convertToChatToolChoice, convertToChatTools } from './convert-to-chat-tools.js';
 import type { ToolNameMap } from './tool-name-map.js';
 import { TranslationError } from './translation-error.js';
+import { applyRequestQuirks } from './apply-request-quirks.js';
+import { clampReasoningEffort } from './clamp-reasoning-effort.js';
+import { DEFAULT_QUIRKS, type ProviderQuirks } from './provider-quirks.js';
 
 export interface ConvertToChatRequestOptions {
   /** The model to ask the upstream for. */
@@ -10,6 +13,8 @@ export interface ConvertToChatRequestOptions {
   /** Items of earlier turns, rebuilt from previous_response_id; they precede `input`. */
   history?: ResponsesInputItem[];
   reasoningLookup?: ReasoningLookup;
+  /** How the upstream bends Chat Completions; without it, the request every provider would get. */
+  quirks?: ProviderQuirks;
 }
 
 export interface ConvertedChatRequest {
@@ -17,22 +22,13 @@ export interface ConvertedChatRequest {
   toolNames: ToolNameMap;
   /** This request's own input as items (a string input becomes one user message). */
   inputItems: ResponsesInputItem[];
+  /** Upstream tool-call id → Codex's, for ids rewritten for the provider (empty if none were). */
+  toolCallIds: Map<string, string>;
 }
 
 /** Chat providers know low/medium/high; Codex also sends minimal, none, xhigh and beyond. */
 export function mapReasoningEffort(effort: unknown): string | undefined {
-  if (typeof effort !== 'string') return undefined;
-  switch (effort) {
-    case 'none':
-      return undefined;
-    case 'minimal':
-    case 'low':
-      return 'low';
-    case 'medium':
-      return 'medium';
-    default:
-      return 'high';
-  }
+  return clampReasoningEffort(effort, DEFAULT_QUIRKS.reasoningEffortValues);
 }
 
 export function normalizeInput(input: ResponsesRequest['input']): ResponsesInputItem[] {
@@ -62,7 +58,12 @@ export function convertToChatRequest(body: ResponsesRequest, options: ConvertToC
     if (typeof body.instructions !== 'string') throw new TranslationError('instructions must be a string', 'instructions');
     if (body.instructions !== '') messages.push({ role: 'system', content: body.instructions });
   }
-  messages.push(...convertToChatMessages([...(options.history ?? []), ...inputItems], { reasoningLookup: options.reasoningLookup }));
+  messages.push(
+    ...convertToChatMessages([...(options.history ?? []), ...inputItems], {
+      reasoningLookup: options.reasoningLookup,
+      developerRole: options.quirks?.developerRole,
+    }),
+  );
   if (!messages.some((m) => m.role !== 'system')) {
     throw new TranslationError('input has no message to answer: send at least one user message', 'input');
   }
@@ -76,7 +77,7 @@ export function convertToChatRequest(body: ResponsesRequest, options: ConvertToC
     if (toolChoice !== undefined) request.tool_choice = toolChoice;
     if (typeof body.parallel_tool_calls === 'boolean') request.parallel_tool_calls = body.parallel_tool_calls;
   }
-  const effort = mapReasoningEffort(body.reasoning?.effort);
+  const effort = clampReasoningEffort(body.reasoning?.effort, (options.quirks ?? DEFAULT_QUIRKS).reasoningEffortValues);
   if (effort) request.reasoning_effort = effort;
 
   const format = body.text?.format;
@@ -101,5 +102,6 @@ export function convertToChatRequest(body: ResponsesRequest, options: ConvertToC
   const topP = optionalNumber(body, 'top_p');
   if (topP !== undefined) request.top_p = topP;
 
-  return { request, toolNames, inputItems };
+  if (!options.quirks) return { request, toolNames, inputItems, toolCallIds: new Map() };
+  return { ...applyRequestQuirks(request, toolNames, options.quirks), inputItems };
 }

@@ -36,6 +36,13 @@ export function flattenToolName(name: string, namespace?: string): string {
   return sanitized.slice(0, 64 - suffix.length) + suffix;
 }
 
+/** A flattened name cut to a provider's shorter limit; the hash keeps cut names apart. Deterministic. */
+export function shortenToolName(name: string, maxLength: number): string {
+  if (name.length <= maxLength) return name;
+  const suffix = `_${shortHash(name)}`;
+  return name.slice(0, Math.max(0, maxLength - suffix.length)) + suffix;
+}
+
 /** Turns an upstream call name back into what Codex offered; unknown names pass through. */
 export function resolveToolName(map: ToolNameMap, flatName: string): ToolIdentity {
   return map.get(flatName) ?? { name: flatName, kind: 'function' };

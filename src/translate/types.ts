@@ -179,12 +179,16 @@ export interface ChatToolCall {
 
 export type ChatMessage =
   | { role: 'system'; content: string }
+  /** Only with the developerRole quirk; by default developer messages become system messages. */
+  | { role: 'developer'; content: string }
   | { role: 'user'; content: string | ChatContentPart[] }
   | {
       role: 'assistant';
       content: string | null;
       tool_calls?: ChatToolCall[];
       reasoning_content?: string;
+      /** The same reasoning, for providers that name the field `reasoning` (OpenRouter, Ollama). */
+      reasoning?: string;
     }
   | { role: 'tool'; tool_call_id: string; content: string };
 
@@ -227,9 +231,17 @@ export interface ChatToolCallDelta {
   function?: { name?: string; arguments?: string };
 }
 
+/** A part of a content array in an answer: Magistral streams its thinking this way. */
+export interface ChatAnswerContentPart {
+  type?: string;
+  text?: string;
+  /** `{"type":"thinking","thinking":[{"type":"text","text":"…"}]}` */
+  thinking?: Array<{ type?: string; text?: string }> | string;
+}
+
 export interface ChatChunkDelta {
   role?: string;
-  content?: string | null;
+  content?: string | ChatAnswerContentPart[] | null;
   reasoning_content?: string | null;
   reasoning?: string | null;
   tool_calls?: ChatToolCallDelta[] | null;
@@ -243,6 +255,8 @@ export interface ChatChunk {
   model?: string;
   choices?: Array<{ index?: number; delta?: ChatChunkDelta; finish_reason?: string | null }>;
   usage?: ChatUsage | null;
+  /** Groq puts usage here, on the last chunk. */
+  x_groq?: { usage?: ChatUsage | null } | null;
   error?: { message?: string; code?: string | number; type?: string } | string;
 }
 
@@ -253,7 +267,7 @@ export interface ChatResponse {
     index?: number;
     message?: {
       role?: string;
-      content?: string | null;
+      content?: string | ChatAnswerContentPart[] | null;
       reasoning_content?: string | null;
       reasoning?: string | null;
       tool_calls?: Array<{ id?: string; type?: string; function?: { name?: string; arguments?: string } }> | null;
