@@ -1,0 +1,142 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '../helpers/mock-upstream.js';
+import { ensureBuilt } from './ensure-built.js';
+import { codexExec, killAll, livePids, parentOf, processesMentioning, readProc, waitFor } from './fault-helpers.js';
+import { makeSandbox, type Sandbox } from './sandbox.js';
+
+// Processes dying the hard way (SIGKILL: no handler runs) around `codex-bridge run`: Codex
+// crashing under the bridge, and the bridge itself killed under Codex.
+
+const KEY = 'sk-mock-upstream-key-process-0123456789';
+
+let sandbox: Sandbox | undefined;
+let mock: MockUpstream | undefined;
+let release: (() => void) | undefined;
+/** Processes a test started indirectly (Codex), killed if the test fails before they exit. */
+let strays: number[] = [];
+beforeAll(ensureBuilt, 120_000);
+afterEach(async () => {
+  killAll(strays);
+  release?.();
+  await mock?.close();
+  sandbox?.dispose();
+  strays = [];
+  release = undefined;
+  mock = undefined;
+  sandbox = undefined;
+});
+
+async function setUp(options: MockUpstreamOptions): Promise<{ s: Sandbox; m: MockUpstream }> {
+  sandbox = makeSandbox();
+  mock = await startMockUpstream({ apiKey: KEY, ...options });
+  return { s: sandbox, m: mock };
+}
+
+/** A model that never answers until the test ends, and a flag that says Codex is waiting on it. */
+function heldModel(): { turns: MockUpstreamOptions['turns']; arrived: () => boolean } {
+  let arrived = false;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  return {
+    arrived: () => arrived,
+    turns: async () => {
+      arrived = true;
+      await held;
+      return { content: 'too late' };
+    },
+  };
+}
+
+/** The temporary profile of the run in progress, and the Codex processes started with it. */
+function runningCodex(s: Sandbox): { profileName: string; shim: number; native: number } {
+  const profile = s.leftovers().find((name) => name.endsWith('.config.toml'));
+  if (!profile) throw new Error('no temporary profile in CODEX_HOME');
+  const profileName = profile.replace(/\.config\.toml$/, '');
+  const pids = processesMentioning(profileName);
+  // The npm shim (node …/codex.js) starts the native binary; both carry --profile <name>.
+  const native = pids.find((pid) => pids.includes(parentOf(pid) ?? -1));
+  const shim = pids.find((pid) => pid !== native);
+  if (native === undefined || shim === undefined) throw new Error(`expected the Codex shim and binary, found ${pids.join(', ')}`);
+  return { profileName, shim, native };
+}
+
+describe('process faults around run', () => {
+  it('Codex crashing (SIGKILL) while it waits on the model: the bridge exits 128 + 9 and removes its profile', async () => {
+    const model = heldModel();
+    const { s, m } = await setUp({ turns: model.turns });
+    const run = codexExec(s, m.url, 'Think hard.', { key: KEY });
+    await waitFor(model.arrived, 'Codex to call the model');
+    const codex = runningCodex(s);
+    strays = [codex.shim, codex.native];
+    expect(parentOf(codex.shim)).toBe(run.pid);
+
+    process.kill(codex.native, 'SIGKILL');
+    const result = await run;
+
+    expect(result.exitCode, result.all).toBe(137);
+    expect(s.leftovers()).toEqual([]);
+    await waitFor(() => processesMentioning(codex.profileName).length === 0, 'every Codex process to be gone', 10_000);
+    expect(result.all).not.toContain(KEY);
+  }, 120_000);
+
+  it('the bridge killed with SIGKILL leaves its profile behind; the next run sweeps it and works', async () => {
+    const model = heldModel();
+    const { s, m } = await setUp({ turns: model.turns });
+    // A sessions file, if this version keeps one, must survive the crash intact.
+    const bridgeHome = path.join(s.root, 'bridge-home');
+    const env = { CODEX_BRIDGE_HOME: bridgeHome };
+    const sessionsFile = path.join(bridgeHome, 'sessions.json');
+    const run = codexExec(s, m.url, 'Think hard.', { key: KEY, env });
+    await waitFor(model.arrived, 'Codex to call the model');
+    const crashed = runningCodex(s);
+    strays = [crashed.shim, crashed.native];
+
+    const bridgePid = run.pid!;
+    run.kill('SIGKILL');
+    await waitFor(() => !livePids().includes(bridgePid) || readProc(bridgePid, 'cmdline') === '', 'the bridge to die', 10_000);
+    // Nothing ran the cleanup: the profile and its catalog are still there.
+    expect(s.leftovers().sort()).toEqual([`${crashed.profileName}.catalog.json`, `${crashed.profileName}.config.toml`]);
+    // Codex outlives a SIGKILLed bridge (no handler can stop it, and it holds the run's stdout
+    // open); end it as a user would.
+    killAll(strays);
+    await waitFor(() => processesMentioning(crashed.profileName).length === 0, 'the orphaned Codex to be gone', 10_000);
+    expect((await run).signal).toBe('SIGKILL');
+    const sessionsBefore = existsSync(sessionsFile) ? readFileSync(sessionsFile, 'utf8') : undefined;
+    if (sessionsBefore !== undefined) expect(() => JSON.parse(sessionsBefore)).not.toThrow();
+
+    release?.();
+    await mock!.close();
+    mock = await startMockUpstream({ apiKey: KEY, turns: [{ content: 'NEXT-RUN-OK-6d0' }] });
+    const logFile = path.join(s.root, 'next.log');
+    const next = await codexExec(s, mock.url, 'Say hi.', { key: KEY, env, bridgeArgs: ['--log-file', logFile] });
+
+    expect(next.exitCode, next.all).toBe(0);
+    expect(next.stdout).toContain('NEXT-RUN-OK-6d0');
+    expect(s.leftovers()).toEqual([]);
+    const log = readFileSync(logFile, 'utf8');
+    expect(log).toContain(`removed ${crashed.profileName}.config.toml, left behind by an earlier run`);
+    expect(log).toContain(`removed ${crashed.profileName}.catalog.json, left behind by an earlier run`);
+    if (existsSync(sessionsFile)) expect(() => JSON.parse(readFileSync(sessionsFile, 'utf8'))).not.toThrow();
+  }, 150_000);
+
+  it('a sweep never touches the profile of a run that is still alive', async () => {
+    const model = heldModel();
+    const { s, m } = await setUp({ turns: model.turns });
+    const first = codexExec(s, m.url, 'Think hard.', { key: KEY });
+    await waitFor(model.arrived, 'Codex to call the model');
+    const live = runningCodex(s);
+    strays = [live.shim, live.native];
+    // A file named like a temporary profile of a dead run (pid 2^22 + 1 is above Linux's pid_max).
+    writeFileSync(path.join(s.codexHome, 'codex-bridge-4194305-00112233aabb.config.toml'), '# stale\n');
+
+    const second = await codexExec(s, 'http://127.0.0.1:9/v1', 'unused', { key: KEY, codexArgs: ['--version'] });
+    expect(second.exitCode, second.all).toBe(0);
+    expect(s.leftovers()).toEqual(expect.arrayContaining([`${live.profileName}.config.toml`, `${live.profileName}.catalog.json`]));
+    expect(s.leftovers()).not.toContain('codex-bridge-4194305-00112233aabb.config.toml');
+
+    first.kill('SIGINT');
+    expect((await first).exitCode).toBe(130);
+    expect(s.leftovers()).toEqual([]);
+  }, 120_000);
+});
