@@ -3,6 +3,7 @@ import { ChatStreamToResponsesEvents, type ResponseContext } from './chat-stream
 import { convertToChatTools } from './convert-to-chat-tools.js';
 import { decodeReasoningEnvelope } from './reasoning-envelope.js';
 import type { ChatChunk, ResponsesStreamEvent } from './types.js';
+import { DEFAULT_QUIRKS } from './provider-quirks.js';
 
 const { toolNames } = convertToChatTools([
   { type: 'function', name: 'exec_command', parameters: { type: 'object' } },
@@ -178,5 +179,93 @@ describe('ChatStreamToResponsesEvents', () => {
     expect(events.map((e) => e.type)).not.toContain('response.incomplete');
     expect(events.map((e) => e.type)).not.toContain('error');
     expect(last(events).response.status).toBe('completed');
+  });
+});
+
+describe('ChatStreamToResponsesEvents with provider quirks', () => {
+  const withQuirksRun = (quirks: Partial<import('./provider-quirks.js').ProviderQuirks>, chunks: ChatChunk[], end: { sawDone: boolean } = { sawDone: true }, extra: Partial<ResponseContext> = {}) => {
+    const translator = new ChatStreamToResponsesEvents({ ...context, ...extra, quirks: { ...DEFAULT_QUIRKS, ...quirks } });
+    const events: ResponsesStreamEvent[] = [...translator.start()];
+    for (const chunk of chunks) events.push(...translator.push(chunk));
+    events.push(...translator.end(end));
+    return events;
+  };
+
+  it('think-tags: <think> split across deltas becomes a reasoning item, the rest the message', () => {
+    const events = withQuirksRun({ reasoningField: 'think-tags' }, [
+      delta({ role: 'assistant', content: '' }),
+      delta({ content: '<th' }),
+      delta({ content: 'ink>\nI should ' }),
+      delta({ content: 'say hi.</thi' }),
+      delta({ content: 'nk>\n\nHi' }),
+      delta({ content: '!' }, 'stop'),
+    ]);
+    const items = doneItems(events);
+    expect(items.map((i) => i.type)).toEqual(['reasoning', 'message']);
+    expect(items[0].summary).toEqual([{ type: 'summary_text', text: 'I should say hi.' }]);
+    expect(items[1].content).toEqual([{ type: 'output_text', text: 'Hi!', annotations: [] }]);
+    expect(events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('')).toBe('Hi!');
+    expect(last(events).type).toBe('response.completed');
+  });
+
+  it('think-tags: a tool call right after the reasoning, with no text in between', () => {
+    const events = withQuirksRun({ reasoningField: 'think-tags' }, [
+      delta({ content: '<think>list files</think>\n\n' }),
+      delta({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'exec_command', arguments: '{"cmd":"ls"}' } }] }),
+      delta({}, 'tool_calls'),
+    ]);
+    expect(doneItems(events).map((i) => i.type)).toEqual(['reasoning', 'function_call']);
+  });
+
+  it('without the think-tags quirk, tags stay text (as before)', () => {
+    const { events } = run([delta({ content: '<think>x</think>y' }, 'stop')]);
+    expect(doneItems(events).map((i) => i.type)).toEqual(['message']);
+  });
+
+  it('reads Magistral-style content parts: thinking parts are reasoning, text parts are text', () => {
+    const { events } = run([
+      delta({ content: [{ type: 'thinking', thinking: [{ type: 'text', text: 'Hmm, ' }] }] }),
+      delta({ content: [{ type: 'thinking', thinking: [{ type: 'text', text: 'two.' }] }] }),
+      delta({ content: [{ type: 'text', text: '1+1=2' }] }, 'stop'),
+    ]);
+    const items = doneItems(events);
+    expect(items.map((i) => i.type)).toEqual(['reasoning', 'message']);
+    expect(items[0].summary).toEqual([{ type: 'summary_text', text: 'Hmm, two.' }]);
+  });
+
+  it("reads Groq's usage from x_groq", () => {
+    const { events } = run([delta({ content: 'ok' }), { choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], x_groq: { usage: { prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 } } }]);
+    expect(last(events).response.usage).toMatchObject({ input_tokens: 7, output_tokens: 2, total_tokens: 9 });
+  });
+
+  it('restores tool-call ids the request rewrote, and leaves new ones alone', () => {
+    const events = withQuirksRun(
+      { toolCallIdFormat: 'alnum9' },
+      [
+        delta({ tool_calls: [{ index: 0, id: 'Ab3dE6gH9', type: 'function', function: { name: 'exec_command', arguments: '{}' } }] }),
+        delta({ tool_calls: [{ index: 1, id: 'Zz9yY8xX7', type: 'function', function: { name: 'exec_command', arguments: '{}' } }] }),
+        delta({}, 'tool_calls'),
+      ],
+      { sawDone: true },
+      { toolCallIds: new Map([['Ab3dE6gH9', 'call_original']]) },
+    );
+    expect(doneItems(events).map((i) => i.call_id)).toEqual(['call_original', 'Zz9yY8xX7']);
+  });
+
+  it("finishReasons: a provider's own values — error fails the response, its length truncates", () => {
+    const failed = withQuirksRun({ finishReasons: { error: 'error' } }, [delta({ content: 'partial' }), delta({}, 'error')]);
+    expect(last(failed).type).toBe('response.failed');
+    expect(last(failed).response.error.code).toBe('upstream_error');
+    const cut = withQuirksRun({ finishReasons: { model_length: 'length' } }, [
+      delta({ tool_calls: [{ index: 0, id: 'c', type: 'function', function: { name: 'exec_command', arguments: '{"cmd":"l' } }] }),
+      delta({}, 'model_length'),
+    ]);
+    expect(last(cut).response.error.code).toBe('upstream_tool_call_truncated');
+  });
+
+  it('doneMarker required: a finish_reason without [DONE] is a cut stream', () => {
+    expect(last(withQuirksRun({}, [delta({ content: 'x' }, 'stop')], { sawDone: false })).type).toBe('response.completed');
+    const cut = withQuirksRun({ doneMarker: 'required' }, [delta({ content: 'x' }, 'stop')], { sawDone: false });
+    expect(last(cut).response.error.code).toBe('upstream_stream_truncated');
   });
 });

@@ -1,4 +1,5 @@
 import type {
+  ChatAnswerContentPart,
   ChatChunk,
   ChatToolCallDelta,
   ChatUsage,
@@ -12,6 +13,9 @@ import { encodeReasoningEnvelope } from './reasoning-envelope.js';
 import { resolveToolName, type ToolIdentity, type ToolNameMap } from './tool-name-map.js';
 import { CUSTOM_TOOL_ARGUMENT } from './convert-to-chat-tools.js';
 import { mapInStreamError } from './map-upstream-error.js';
+import { normalizeFinishReason } from './map-chat-finish-reason.js';
+import { DEFAULT_QUIRKS, type ProviderQuirks } from './provider-quirks.js';
+import { ThinkTagSplitter } from './split-think-tags.js';
 
 export interface ResponseContext {
   responseId: string;
@@ -22,6 +26,10 @@ export interface ResponseContext {
   previousResponseId?: string | null;
   /** Named in error messages. */
   upstreamHost: string;
+  /** How the upstream bends Chat Completions (default: DEFAULT_QUIRKS). */
+  quirks?: ProviderQuirks;
+  /** Upstream tool-call id → Codex's, for ids the request rewrote (Mistral's 9-character ids). */
+  toolCallIds?: ReadonlyMap<string, string>;
 }
 
 interface OpenText {
@@ -66,9 +74,14 @@ export class ChatStreamToResponsesEvents {
   private status: ResponsesResponse['status'] = 'in_progress';
   private error: ResponsesError | null = null;
   private itemCounter = 0;
+  private readonly quirks: ProviderQuirks;
+  /** Only for upstreams whose reasoning arrives as <think>…</think> inside content. */
+  private readonly thinkTags?: ThinkTagSplitter;
 
   constructor(private readonly context: ResponseContext) {
     this.idSuffix = context.responseId.replace(/^resp_/, '');
+    this.quirks = context.quirks ?? DEFAULT_QUIRKS;
+    if (this.quirks.reasoningField === 'think-tags') this.thinkTags = new ThinkTagSplitter();
   }
 
   /** True once `response.completed` or `response.failed` was produced. */
@@ -105,15 +118,17 @@ export class ChatStreamToResponsesEvents {
       return this.fail(mapInStreamError(chunk.error, this.context.upstreamHost));
     }
     const events: ResponsesStreamEvent[] = [];
-    if (chunk.usage) this.usage = chunk.usage;
+    const usage = chunk.usage ?? chunk.x_groq?.usage;
+    if (usage) this.usage = usage;
     const choice = Array.isArray(chunk.choices) ? chunk.choices.find((c) => (c?.index ?? 0) === 0) : undefined;
     if (!choice) return events;
     const delta = choice.delta;
     if (delta && typeof delta === 'object') {
       const reasoning = delta.reasoning_content ?? delta.reasoning;
       if (typeof reasoning === 'string' && reasoning !== '') this.reasoningDelta(reasoning, events);
-      const text = typeof delta.content === 'string' && delta.content !== '' ? delta.content : delta.refusal;
-      if (typeof text === 'string' && text !== '') this.textDelta(text, events);
+      if (Array.isArray(delta.content)) this.contentParts(delta.content, events);
+      else if (typeof delta.content === 'string' && delta.content !== '') this.contentDelta(delta.content, events);
+      else if (typeof delta.refusal === 'string' && delta.refusal !== '') this.textDelta(delta.refusal, events);
       if (Array.isArray(delta.tool_calls)) {
         for (const toolCall of delta.tool_calls) if (toolCall && typeof toolCall === 'object') this.toolCallDelta(toolCall, events);
       }
@@ -124,17 +139,25 @@ export class ChatStreamToResponsesEvents {
 
   /**
    * The upstream stream ended. `sawDone` says whether it sent `data: [DONE]`; some providers never
-   * do, so a `finish_reason` is also accepted as a clean end. Without either, the stream was cut.
+   * do, so a `finish_reason` is also accepted as a clean end (unless the doneMarker quirk requires
+   * it). Without either, the stream was cut.
    */
   end({ sawDone }: { sawDone: boolean }): ResponsesStreamEvent[] {
     if (this.finished) return [];
-    if (!sawDone && this.finishReason === undefined) {
+    const finish = normalizeFinishReason(this.finishReason, this.quirks.finishReasons);
+    if (!sawDone && (finish === undefined || this.quirks.doneMarker === 'required')) {
       return this.fail({
         code: 'upstream_stream_truncated',
         message: `upstream ${this.context.upstreamHost} closed the stream before it finished; retrying may help`,
       });
     }
-    const truncatedByLength = this.finishReason === 'length' || this.finishReason === undefined;
+    if (finish === 'error') {
+      return this.fail({
+        code: 'upstream_error',
+        message: `upstream ${this.context.upstreamHost} ended the answer with finish_reason ${JSON.stringify(this.finishReason)}; retrying may help`,
+      });
+    }
+    const truncatedByLength = finish === 'length' || finish === undefined;
     for (const call of this.calls) {
       if (!call.added) {
         return this.fail({ code: 'upstream_invalid_tool_call', message: `upstream ${this.context.upstreamHost} sent a tool call without a name` });
@@ -147,6 +170,7 @@ export class ChatStreamToResponsesEvents {
       }
     }
     const events: ResponsesStreamEvent[] = [];
+    this.flushThinkTags(events);
     this.closeReasoning(events);
     this.closeMessage(events);
     for (const call of this.calls) this.closeToolCall(call, events);
@@ -166,6 +190,37 @@ export class ChatStreamToResponsesEvents {
 
   private newItemId(prefix: string): string {
     return `${prefix}_${this.idSuffix}_${this.itemCounter++}`;
+  }
+
+  /** Answer text, which may still hold <think> reasoning for think-tag upstreams. */
+  private contentDelta(text: string, events: ResponsesStreamEvent[]): void {
+    if (!this.thinkTags) return this.textDelta(text, events);
+    for (const segment of this.thinkTags.push(text)) {
+      if (segment.kind === 'reasoning') this.reasoningDelta(segment.text, events);
+      else this.textDelta(segment.text, events);
+    }
+  }
+
+  /** What the think-tag splitter held back; whitespace it kept before a tool call or the end is dropped. */
+  private flushThinkTags(events: ResponsesStreamEvent[]): void {
+    for (const segment of this.thinkTags?.flush() ?? []) {
+      if (segment.kind === 'reasoning') this.reasoningDelta(segment.text, events);
+      else if (segment.text.trim() !== '') this.textDelta(segment.text, events);
+    }
+  }
+
+  /** Content as an array of parts: Magistral's `thinking` parts are reasoning, text parts are text. */
+  private contentParts(parts: ChatAnswerContentPart[], events: ResponsesStreamEvent[]): void {
+    for (const part of parts) {
+      if (!part || typeof part !== 'object') continue;
+      if (part.type === 'thinking') {
+        const thinking = part.thinking;
+        const text = typeof thinking === 'string' ? thinking : Array.isArray(thinking) ? thinking.map((t) => (typeof t?.text === 'string' ? t.text : '')).join('') : '';
+        if (text !== '') this.reasoningDelta(text, events);
+      } else if (typeof part.text === 'string' && part.text !== '') {
+        this.contentDelta(part.text, events);
+      }
+    }
   }
 
   private reasoningDelta(delta: string, events: ResponsesStreamEvent[]): void {
@@ -254,11 +309,17 @@ export class ChatStreamToResponsesEvents {
     this.done.push({ outputIndex, item });
   }
 
+  /** The id Codex knows for an upstream tool-call id (they differ only where the request rewrote ids). */
+  private codexCallId(id: string): string {
+    return this.context.toolCallIds?.get(id) ?? id;
+  }
+
   private toolCallDelta(delta: ChatToolCallDelta, events: ResponsesStreamEvent[]): void {
+    this.flushThinkTags(events);
     this.closeReasoning(events);
     this.closeMessage(events);
     const call = this.callFor(delta);
-    if (typeof delta.id === 'string' && delta.id !== '' && !call.callId) call.callId = delta.id;
+    if (typeof delta.id === 'string' && delta.id !== '' && !call.callId) call.callId = this.codexCallId(delta.id);
     const name = delta.function?.name;
     if (typeof name === 'string' && name !== '' && !call.name) call.name = name;
     const fragment = typeof delta.function?.arguments === 'string' ? delta.function.arguments : '';
@@ -284,9 +345,10 @@ export class ChatStreamToResponsesEvents {
       call = this.calls.find((c) => c.key === delta.index);
       // Some servers reuse index 0 for every parallel call; a new id on a call that already has
       // arguments means a new call.
-      if (call && delta.id && call.callId && delta.id !== call.callId && call.args !== '') call = undefined;
+      if (call && delta.id && call.callId && this.codexCallId(delta.id) !== call.callId && call.args !== '') call = undefined;
     } else if (delta.id) {
-      call = this.calls.find((c) => c.callId === delta.id);
+      const id = this.codexCallId(delta.id);
+      call = this.calls.find((c) => c.callId === id);
     } else {
       call = this.calls.at(-1);
     }

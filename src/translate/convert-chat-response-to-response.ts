@@ -20,7 +20,7 @@ export function convertChatResponseToResponse(chat: ChatResponse, context: Respo
   translator.push(convertChatResponseToChunk(chat));
   translator.end({ sawDone: true });
   const response = translator.response;
-  const finish = mapChatFinishReason(firstChoice(chat)?.finish_reason);
+  const finish = mapChatFinishReason(firstChoice(chat)?.finish_reason, context.quirks?.finishReasons);
   if (response.status === 'completed' && finish.status === 'incomplete') {
     response.status = 'incomplete';
     response.incomplete_details = { reason: finish.incompleteReason! };
