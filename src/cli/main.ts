@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerServe } from './serve.js';
 import { registerRun } from './run.js';
+import { registerSessions } from './sessions.js';
 import { UsageError } from './usage-error.js';
 
 // Each command file registers its flags here and lazy-imports its implementation in the action,
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerServe(program);
   registerRun(program);
+  registerSessions(program);
   return program;
 }
 
