@@ -1,0 +1,17 @@
+import type { QuirkProfile } from './quirk-profile.js';
+
+// OpenRouter (openrouter.ai/docs/use-cases/reasoning-tokens, /docs/api-reference/streaming,
+// /docs/errors): reasoning appears in the `reasoning` field of each message and delta, and is passed
+// back the same way to keep it across tool calls. Errors after the stream started arrive as a data
+// event with an `error` field and finish_reason "error" (HTTP status stays 200); ": OPENROUTER
+// PROCESSING" comments keep the connection open (the SSE parser drops them).
+export const openrouter: QuirkProfile = {
+  id: 'openrouter',
+  name: 'OpenRouter',
+  match: { hosts: ['openrouter.ai'] },
+  quirks: {
+    reasoningField: 'reasoning',
+    reasoningReplay: 'all',
+    finishReasons: { error: 'error' },
+  },
+};
