@@ -173,8 +173,11 @@ function syncDirectory(directory: string): void {
   }
 }
 
-/** Temp files left by a writer that was killed mid-write (dead pid, or older than a minute). */
-function sweepTempFiles(file: string): void {
+/**
+ * Temp files left by a writer that was killed mid-write (dead pid, or older than a minute); with
+ * `includeOwn`, also this process's (an exit handler: its interrupted async write never resumes).
+ */
+function sweepTempFiles(file: string, includeOwn = false): void {
   const directory = path.dirname(file);
   const prefix = `${path.basename(file)}.tmp-`;
   try {
@@ -183,7 +186,7 @@ function sweepTempFiles(file: string): void {
       const pid = Number(name.slice(prefix.length).split('-')[0]);
       const full = path.join(directory, name);
       const old = (statSync(full, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < Date.now() - 60_000;
-      if (pid !== process.pid && (old || !processAlive(pid))) unlinkSync(full);
+      if (pid === process.pid ? includeOwn : old || !processAlive(pid)) unlinkSync(full);
     }
   } catch {
     // best effort
@@ -247,6 +250,7 @@ export function updateSessionsFileSync(file: string, mutate: Mutate, options: Se
     const next = mutate(before ?? emptySessions(), before);
     if (!next) return { data: before ?? emptySessions(), before, written: false };
     const data = stamp(next, options.writeId);
+    sweepTempFiles(file, options.lock?.ownPidIsStale === true);
     writeAtomicSync(file, serializeSessionsFile(data));
     options.onWritten?.();
     return { data, before, written: true };
