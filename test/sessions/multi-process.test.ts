@@ -1,0 +1,112 @@
+// sessions.json shared by real processes: two writers at once, a writer killed with SIGKILL in the
+// middle of its writes, and a process that exits (process.exit) before its batch was written.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseSessionsFile, type SessionRecord } from '../../src/sessions/session-records.js';
+import { readSessionsFile, updateSessionsFile } from '../../src/sessions/sessions-file.js';
+import { ensureBuilt } from '../e2e/ensure-built.js';
+
+const worker = fileURLToPath(new URL('./recorder-worker.mjs', import.meta.url));
+
+let home: string;
+beforeAll(ensureBuilt, 120_000);
+beforeEach(() => {
+  home = mkdtempSync(path.join(tmpdir(), 'cb-sessions-mp-'));
+});
+afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+const file = () => path.join(home, 'sessions.json');
+
+interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function startWorker(options: Record<string, unknown>) {
+  const child = spawn(process.execPath, [worker, JSON.stringify({ home, ...options })], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const finished = new Promise<Finished>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const output = () => stdout;
+  return { child, finished, output };
+}
+
+async function runWorker(options: Record<string, unknown>): Promise<Finished> {
+  const result = await startWorker(options).finished;
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return result;
+}
+
+const byId = (sessions: SessionRecord[]) => Object.fromEntries(sessions.map((s) => [s.id, s]));
+
+describe('sessions.json across processes', () => {
+  it('two processes writing at once: both sets of sessions end up in the file, shared ones summed exactly', async () => {
+    await Promise.all([
+      runWorker({ mode: 'close', requests: [['alpha-1', 30], ['alpha-2', 20], ['shared', 25]] }),
+      runWorker({ mode: 'close', requests: [['beta-1', 30], ['beta-2', 15], ['shared', 35]] }),
+    ]);
+    const sessions = byId((await readSessionsFile(file())).sessions);
+    expect(Object.keys(sessions).sort()).toEqual(['alpha-1', 'alpha-2', 'beta-1', 'beta-2', 'shared']);
+    const expected = { 'alpha-1': 30, 'alpha-2': 20, 'beta-1': 30, 'beta-2': 15, shared: 60 } as Record<string, number>;
+    for (const [id, count] of Object.entries(expected)) {
+      expect(sessions[id], id).toMatchObject({
+        requests: count,
+        usage: { inputTokens: 10 * count, outputTokens: 3 * count, cachedTokens: count, reasoningTokens: 2 * count },
+        upstream: 'api.example.com',
+        title: `hello from ${id}`,
+      });
+    }
+    // Both processes' SessionStore data for the shared conversation.
+    expect(sessions.shared.store?.responses.length).toBeGreaterThan(0);
+    const text = readFileSync(file(), 'utf8');
+    expect(text).not.toContain('worker-secret-token');
+    expect(readdirSync(home).sort()).toEqual(['sessions.json']);
+  });
+
+  it('process.exit() without close: the exit handler writes the batch', async () => {
+    await runWorker({ mode: 'exit', flushDelayMs: 60_000, requests: [['exiting', 7]] });
+    expect(byId((await readSessionsFile(file())).sessions).exiting).toMatchObject({ requests: 7, usage: { inputTokens: 70 } });
+  });
+
+  it('exit in the middle of a flush: the batch lands exactly once, whatever point the write had reached', async () => {
+    const runs = 6;
+    for (let i = 0; i < runs; i++) await runWorker({ mode: 'exit-inflight', flushDelayMs: 60_000, requests: [['inflight', 5]], maxDelayMs: 12 });
+    expect(byId((await readSessionsFile(file())).sessions).inflight).toMatchObject({ requests: 5 * runs, usage: { inputTokens: 50 * runs } });
+    expect(readdirSync(home).sort()).toEqual(['sessions.json']);
+  });
+
+  it('kill -9 during a write loop leaves a readable file, and the next writer takes over its lock', async () => {
+    for (let round = 0; round < 4; round++) {
+      const { child, finished, output } = startWorker({ mode: 'loop', bytes: 400_000, prefix: `round${round}` });
+      const deadline = Date.now() + 15_000;
+      while (!output().includes('writing') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(output()).toContain('writing');
+      // Somewhere in the middle of a read-merge-write (they take a few ms with this much data).
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.floor(Math.random() * 40)));
+      child.kill('SIGKILL');
+      expect((await finished).signal).toBe('SIGKILL');
+
+      const parsed = parseSessionsFile(readFileSync(file(), 'utf8'));
+      expect(parsed.kind).toBe('ok');
+      expect(parsed.kind === 'ok' && parsed.data.sessions.some((s) => s.id.startsWith(`round${round}-`))).toBe(true);
+      // A lock left by the killed writer (dead pid) does not block the next one.
+      const started = Date.now();
+      await updateSessionsFile(file(), (current) => current, { lock: { timeoutMs: 3_000 } });
+      expect(Date.now() - started).toBeLessThan(2_000);
+    }
+    // Temp files of killed writers are swept by later writes; only the file (and maybe the last
+    // round's leftover temp, swept by the next writer) remain — never a lock.
+    expect(readdirSync(home).filter((name) => name.endsWith('.lock'))).toEqual([]);
+    const { sessions } = await readSessionsFile(file());
+    expect(sessions.length).toBeGreaterThanOrEqual(4);
+  }, 60_000);
+});
