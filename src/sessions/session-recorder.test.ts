@@ -107,6 +107,8 @@ describe('recording sessions', () => {
     expect(Date.parse(hi.createdAt)).toBeLessThanOrEqual(Date.parse(hi.updatedAt));
     const made = sessions.find((s) => s.id === patch[0].headers['thread-id'])!;
     expect(made).toMatchObject({ title: 'make file', requests: patch.length, usage: { inputTokens: 100 * patch.length } });
+    // Codex resends its whole history and never uses previous_response_id: no stored responses.
+    expect(hi.store?.responses ?? []).toEqual([]);
 
     // Every request carried "Authorization: Bearer <token>", and the upstream got the key.
     expect(upstream.requests.every((r) => r.headers.authorization === `Bearer ${UPSTREAM_KEY}`)).toBe(true);
@@ -116,6 +118,38 @@ describe('recording sessions', () => {
     expect(text.toLowerCase()).not.toContain('authorization');
     expect(text).not.toContain(upstream.url.replace(/^http:\/\//, '') + '/'); // host only, no path
     expect(warnings).toEqual([]);
+  });
+
+  it('a Codex thread keeps its reasoning side channel across a restart (not its responses)', async () => {
+    const upstream = await mock([{ reasoning: 'I should greet.', content: 'Hello.' }]);
+    const first = await bridge(upstream);
+    const plain = fixture('turn1-plain-prompt');
+    await replay(first.server.url, plain);
+    await first.close();
+    const thread = plain[0].headers['thread-id'];
+    const [saved] = (await readSessionsFile(sessionsFilePath(home))).sessions;
+    expect(saved.store?.responses).toEqual([]);
+    expect(Object.values(saved.store?.reasoning ?? {})).toContain('I should greet.');
+
+    const second = await bridge(upstream);
+    expect(second.store.reasoningLookup(thread).byAssistantText('Hello.')).toBe('I should greet.');
+  });
+
+  it('between two flushes, another writer\'s change is read and kept (not overwritten from memory)', async () => {
+    const recorder = await openSessionRecorder({ home, upstreamHost: 'h', store: new SessionStore(), warn });
+    recorder.onResponse(fakeRecord('mine-1'));
+    await recorder.flush();
+    // Another process (or `sessions rm`) writes in between.
+    const { updateSessionsFile } = await import('./sessions-file.js');
+    await updateSessionsFile(recorder.path, (current) => ({ ...current, sessions: [...current.sessions, { ...current.sessions[0], id: 'theirs' }] }));
+    recorder.onResponse(fakeRecord('mine-2'));
+    await recorder.flush();
+    expect((await readSessionsFile(recorder.path)).sessions.map((s) => s.id).sort()).toEqual(['mine-1', 'mine-2', 'theirs']);
+    // A hand edit that keeps the first line but changes the rest is noticed too.
+    writeFileSync(recorder.path, fileText().replace(/\n\{"id":"theirs".*\n/, '\n').replace(',\n]}', '\n]}'));
+    recorder.onResponse(fakeRecord('mine-3'));
+    await recorder.close();
+    expect((await readSessionsFile(recorder.path)).sessions.map((s) => s.id).sort()).toEqual(['mine-1', 'mine-2', 'mine-3']);
   });
 
   it('batches: a request only touches memory; the file appears after the flush delay', async () => {

@@ -63,6 +63,12 @@ interface PendingEntry {
   delta: SessionDelta;
   /** The SessionStore changed for this conversation since it was last written. */
   storeChanged: boolean;
+  /**
+   * A Codex thread (thread-id header): Codex sends the whole history on every request and never
+   * previous_response_id (codex-protocol.md §1), so only the reasoning side channel is worth saving,
+   * not the stored responses (each a full copy of the history).
+   */
+  codex: boolean;
 }
 
 interface Batch {
@@ -82,6 +88,11 @@ function combine(older: Batch, newer: Batch): Batch {
 }
 
 const RETRY_AFTER_FAILURE_MS = 1_000;
+
+function headerOf(headers: ResponseRecord['headers'] | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  return Array.isArray(value) ? value[0] : value;
+}
 
 function mergeEntry(into: Map<string, PendingEntry>, entry: PendingEntry): void {
   const existing = into.get(entry.delta.id);
@@ -104,6 +115,7 @@ function mergeEntry(into: Map<string, PendingEntry>, entry: PendingEntry): void 
       usage: addUsage(older.usage, newer.usage),
     },
     storeChanged: existing.storeChanged || entry.storeChanged,
+    codex: existing.codex || entry.codex,
   });
 }
 
@@ -166,6 +178,8 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
   let closed = false;
+  /** What this process wrote last: reused while nobody else has written (see updateSessionsFile). */
+  let lastWritten: SessionsFileData | undefined;
 
   const schedule = (delay = flushDelayMs) => {
     if (disabled || timer || flushing || pending.size === 0) return;
@@ -184,7 +198,10 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
       const changed = new Set([...entries.values()].filter((entry) => entry.storeChanged).map((entry) => entry.delta.id));
       if (changed.size > 0) {
         const data = store.toJSON(changed);
-        for (const id of changed) slices.set(id, sliceOf(data, id));
+        for (const id of changed) {
+          const slice = sliceOf(data, id);
+          slices.set(id, entries.get(id)!.codex ? { responses: [], reasoning: slice.reasoning } : slice);
+        }
       }
     }
     return { entries, slices, writeId: randomBytes(9).toString('base64url') };
@@ -224,14 +241,17 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
     let retryDelay: number | undefined;
     flushing = (async () => {
       try {
-        await updateSessionsFile(file, (current) => applyBatch(current, batch, caps), {
+        const result = await updateSessionsFile(file, (current) => applyBatch(current, batch, caps), {
           warn: warnLine,
           writeId: batch.writeId,
+          known: lastWritten,
           onWritten: () => {
             batch.landed = true;
           },
         });
+        lastWritten = result.written ? result.data : undefined;
       } catch (error) {
+        lastWritten = undefined;
         failed(batch, error);
         retryDelay = RETRY_AFTER_FAILURE_MS;
       } finally {
@@ -295,6 +315,7 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
             usage: record.usage ? usageFromResponses(record.usage) : emptyUsage(),
           },
           storeChanged: stored && store !== undefined,
+          codex: headerOf(record.headers, 'thread-id') !== undefined,
         });
         schedule();
       } catch (error) {

@@ -272,7 +272,22 @@ export interface Caps {
 
 export const DEFAULT_CAPS: Caps = { maxSessions: 500, maxBytes: 20 * 1024 * 1024 };
 
-const recordBytes = (record: SessionRecord) => Buffer.byteLength(JSON.stringify(record)) + 2;
+/**
+ * A record's JSON, computed once per record object. Records are never mutated (merging and capping
+ * build new ones), so a flush only stringifies the sessions that changed, not the whole file.
+ */
+const jsonCache = new WeakMap<SessionRecord, { json: string; bytes: number }>();
+function recordJson(record: SessionRecord): { json: string; bytes: number } {
+  let cached = jsonCache.get(record);
+  if (!cached) {
+    const json = JSON.stringify(record);
+    cached = { json, bytes: Buffer.byteLength(json) };
+    jsonCache.set(record, cached);
+  }
+  return cached;
+}
+
+const recordBytes = (record: SessionRecord) => recordJson(record).bytes + 2;
 
 /**
  * The newest `maxSessions`; then, while over `maxBytes`, the SessionStore data of the oldest
@@ -403,5 +418,5 @@ export function parseSessionsFile(contents: string): ParsedSessionsFile {
 export function serializeSessionsFile(data: SessionsFileData): string {
   const head = JSON.stringify({ version: data.version, ...(data.writeId && { writeId: data.writeId }) }).slice(0, -1);
   if (data.sessions.length === 0) return `${head},"sessions":[]}\n`;
-  return `${head},"sessions":[\n${data.sessions.map((session) => JSON.stringify(session)).join(',\n')}\n]}\n`;
+  return `${head},"sessions":[\n${data.sessions.map((session) => recordJson(session).json).join(',\n')}\n]}\n`;
 }
