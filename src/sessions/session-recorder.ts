@@ -14,6 +14,7 @@ import {
   titleFromInput,
   upstreamHostOf,
   usageFromResponses,
+  warmRecordJson,
   type Caps,
   type SessionDelta,
   type SessionRecord,
@@ -154,6 +155,8 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
     warnOnce('home', `cannot use the sessions directory ${home} (${(error as Error).message}); sessions will not be saved by this run`);
   }
   const file = sessionsFilePath(home);
+  /** What this process read or wrote last: reused while nobody else has written (see updateSessionsFile). */
+  let lastWritten: SessionsFileData | undefined;
 
   // Load what earlier runs saved: the SessionStore gets every conversation's data back.
   if (!disabled) {
@@ -161,6 +164,8 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
       fixFileMode(file);
       const data = await readSessionsFile(file, { warn: warnLine });
       if (store) store.load(storeDataOf(data.sessions));
+      lastWritten = data;
+      warmRecordJson(data.sessions);
     } catch (error) {
       if (error instanceof NewerSchemaError) {
         disabled = true;
@@ -178,8 +183,6 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
   let closed = false;
-  /** What this process wrote last: reused while nobody else has written (see updateSessionsFile). */
-  let lastWritten: SessionsFileData | undefined;
 
   const schedule = (delay = flushDelayMs) => {
     if (disabled || timer || flushing || pending.size === 0) return;

@@ -290,6 +290,19 @@ function recordJson(record: SessionRecord): { json: string; bytes: number } {
 const recordBytes = (record: SessionRecord) => recordJson(record).bytes + 2;
 
 /**
+ * Computes the JSON of records read from the file a few at a time on idle turns of the event
+ * loop, so that the first flush of a process does not stringify a 20 MB file in one go.
+ */
+export function warmRecordJson(records: readonly SessionRecord[], perTurn = 16): void {
+  let next = 0;
+  const step = () => {
+    for (const end = Math.min(records.length, next + perTurn); next < end; next++) recordJson(records[next]);
+    if (next < records.length) setImmediate(step);
+  };
+  setImmediate(step);
+}
+
+/**
  * The newest `maxSessions`; then, while over `maxBytes`, the SessionStore data of the oldest
  * sessions goes first (they can no longer be continued by previous_response_id, but are still
  * listed), then whole sessions, oldest first. Returns a new array, newest first.

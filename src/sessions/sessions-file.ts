@@ -47,9 +47,10 @@ export interface SessionsFileOptions {
   /** Called as soon as the new file is in place, before the lock is released. */
   onWritten?: () => void;
   /**
-   * The data this process last wrote. If the file still starts with its writeId (every write stamps
-   * a fresh one, so nobody has written since), it is used as is instead of reading and parsing the
-   * whole file again: a steady stream of flushes then costs only what changed.
+   * Data this process last read or wrote. If the file still has its size and starts with its
+   * writeId (every write stamps a fresh one, so nobody has written since), it is used as is instead
+   * of reading and parsing the whole file again: a steady stream of flushes then costs only what
+   * changed.
    */
   known?: SessionsFileData;
 }
@@ -57,6 +58,9 @@ export interface SessionsFileOptions {
 export const emptySessions = (): SessionsFileData => ({ version: SESSIONS_SCHEMA_VERSION, sessions: [] });
 
 const lockPathOf = (file: string) => `${file}.lock`;
+
+/** Size in bytes of the file each data object was read from or written as (see stillKnown). */
+const fileBytes = new WeakMap<SessionsFileData, number>();
 
 type RawRead = { kind: 'text'; text: string } | { kind: 'missing' } | { kind: 'unreadable'; reason: string };
 
@@ -87,7 +91,9 @@ type Interpreted = { kind: 'ok'; data: SessionsFileData } | { kind: 'missing' } 
 function interpret(raw: RawRead): Interpreted {
   if (raw.kind === 'missing') return raw;
   if (raw.kind === 'unreadable') return { kind: 'corrupt', reason: `unreadable: ${raw.reason}` };
-  return parseSessionsFile(raw.text);
+  const parsed = parseSessionsFile(raw.text);
+  if (parsed.kind === 'ok') fileBytes.set(parsed.data, Buffer.byteLength(raw.text));
+  return parsed;
 }
 
 function timestamp(): string {
@@ -227,14 +233,12 @@ function stamp(data: SessionsFileData, writeId: string | undefined): SessionsFil
   return { ...data, version: SESSIONS_SCHEMA_VERSION, writeId: writeId ?? randomBytes(9).toString('base64url') };
 }
 
-/** Size in bytes of the file each data object was written as (see stillKnown). */
-const writtenBytes = new WeakMap<SessionsFileData, number>();
 
 const headOf = (data: SessionsFileData) => `${JSON.stringify({ version: data.version, writeId: data.writeId }).slice(0, -1)},"sessions":[`;
 
 /** Whether the file is still the one `known` was written as: same size, and its head carries the writeId. */
 async function stillKnown(file: string, known: SessionsFileData | undefined): Promise<boolean> {
-  const size = known && writtenBytes.get(known);
+  const size = known && fileBytes.get(known);
   if (!known?.writeId || size === undefined) return false;
   const head = Buffer.from(headOf(known));
   try {
@@ -265,7 +269,7 @@ export async function updateSessionsFile(file: string, mutate: Mutate, options: 
     sweepTempFiles(file);
     const text = serializeSessionsFile(data);
     await writeAtomic(file, text);
-    writtenBytes.set(data, Buffer.byteLength(text));
+    fileBytes.set(data, Buffer.byteLength(text));
     options.onWritten?.();
     return { data, before, written: true };
   } finally {

@@ -65,8 +65,11 @@ describe('sessions.json across processes', () => {
         title: `hello from ${id}`,
       });
     }
-    // Both processes' SessionStore data for the shared conversation.
-    expect(sessions.shared.store?.responses.length).toBeGreaterThan(0);
+    // Both processes' SessionStore data for the shared conversation: each one's chain, whole.
+    const pids = new Set(sessions.shared.store?.responses.map((r) => r.id.split('_')[1]));
+    expect(pids.size).toBe(2);
+    expect(sessions.shared.store?.responses).toHaveLength(60);
+    expect(sessions['alpha-1'].store?.responses).toHaveLength(30);
     const text = readFileSync(file(), 'utf8');
     expect(text).not.toContain('worker-secret-token');
     expect(readdirSync(home).sort()).toEqual(['sessions.json']);

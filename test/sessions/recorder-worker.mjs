@@ -20,11 +20,14 @@ const recorder = await openSessionRecorder({
 });
 
 let serial = 0;
+const lastOf = new Map();
 function record(conversation) {
   const responseId = `resp_${process.pid}_${++serial}`;
   const items = [{ type: 'message', role: 'user', content: `hello from ${conversation}` }];
   if (options.bytes) items.push({ type: 'message', role: 'assistant', content: 'x'.repeat(options.bytes) });
-  store.recordResponse({ id: responseId, conversation, items });
+  // A previous_response_id client (no thread-id): each response continues the last one.
+  store.recordResponse({ id: responseId, conversation, parentId: lastOf.get(conversation), items });
+  lastOf.set(conversation, responseId);
   recorder.onResponse({
     responseId,
     conversation,
@@ -33,7 +36,7 @@ function record(conversation) {
     httpStatus: 200,
     usage: { input_tokens: 10, output_tokens: 3, total_tokens: 13, input_tokens_details: { cached_tokens: 1 }, output_tokens_details: { reasoning_tokens: 2 } },
     inputItems: items.slice(0, 1),
-    headers: { authorization: 'Bearer worker-secret-token', 'thread-id': conversation },
+    headers: { authorization: 'Bearer worker-secret-token' },
   });
 }
 
