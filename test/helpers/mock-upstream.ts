@@ -591,3 +591,18 @@ export async function startMockUpstream(o: MockUpstreamOptions): Promise<MockUps
     },
   };
 }
+
+/**
+ * The mock's verdict on a chat request without starting a server (for property tests): the reason
+ * it would be refused, or undefined if it would be served. Same rules as a running mock.
+ */
+export function checkChatRequest(body: unknown, rules: MockRules = {}): string | undefined {
+  try {
+    validate(body, rules);
+    checkReasoningRule(body, rules);
+    return undefined;
+  } catch (error) {
+    if (error instanceof Rejection) return error.message;
+    throw error;
+  }
+}
