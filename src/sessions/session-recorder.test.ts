@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { normalizeBridgeOptions } from '../server/bridge-options.js';
 import { startBridgeServer, type BridgeServer } from '../server/create-bridge-server.js';
 import type { ResponseRecord } from '../server/handle-responses.js';
 import { startMockUpstream, type MockTurn, type MockUpstream } from '../../test/helpers/mock-upstream.js';
-import { openSessionRecorder, type SessionRecorder } from './session-recorder.js';
+import { openSessionRecorder, withSessionRecorder } from './session-recorder.js';
 import { readSessionsFile } from './sessions-file.js';
 import { sessionsFilePath } from './sessions-home.js';
 import { SessionStore } from './session-store.js';
@@ -156,7 +156,7 @@ describe('recording sessions', () => {
     const upstream = await mock();
     const { server, recorder } = await bridge(upstream, { flushDelayMs: 100 });
     await replay(server.url, fixture('turn1-plain-prompt'));
-    expect(readdirSync(home)).toEqual([]);
+    expect(existsSync(home)).toBe(false); // not even the directory yet
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect((await readSessionsFile(recorder.path)).sessions).toHaveLength(1);
   });
@@ -269,6 +269,35 @@ describe('recording sessions', () => {
     await recorder.close();
     expect(readFileSync(sessionsFilePath(home), 'utf8')).toBe(newer);
     expect(warnings).toHaveLength(1);
+  });
+});
+
+describe('withSessionRecorder (the wiring for serve and run)', () => {
+  it('starts the server with a loaded store and the recorder; close() writes the last batch; a restart continues the chain', async () => {
+    const upstream = await mock([{ content: 'one' }, { content: 'two' }]);
+    const options = normalizeBridgeOptions({ upstream: upstream.url, model: 'mock-model', token: TOKEN, apiKey: UPSTREAM_KEY });
+    const env = { CODEX_BRIDGE_HOME: home };
+    const start = () => withSessionRecorder({ env, upstream: options.upstream, warn }, (deps) => startBridgeServer(options, deps));
+
+    const first = await start();
+    const one = await post(first.url, { model: 'mock-model', input: 'hi' });
+    await first.close();
+    const [saved] = (await readSessionsFile(sessionsFilePath(home))).sessions;
+    expect(saved).toMatchObject({ id: one.json!.id, upstream: new URL(upstream.url).host, requests: 1 });
+
+    const second = await start();
+    cleanup.push(() => second.close());
+    const two = await post(second.url, { model: 'mock-model', previous_response_id: one.json!.id, input: 'again' });
+    expect(two.status, two.text).toBe(200);
+    await second.close();
+    expect((await readSessionsFile(sessionsFilePath(home))).sessions[0]).toMatchObject({ id: one.json!.id, requests: 2 });
+    expect(warnings).toEqual([]);
+  });
+
+  it('if the server fails to start, the recorder is closed (no exit handler left behind)', async () => {
+    const listeners = process.listenerCount('exit');
+    await expect(withSessionRecorder({ home, upstream: 'http://127.0.0.1:9/v1', warn }, async () => Promise.reject(new Error('EADDRINUSE')))).rejects.toThrow('EADDRINUSE');
+    expect(process.listenerCount('exit')).toBe(listeners);
   });
 });
 

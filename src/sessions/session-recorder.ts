@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ResponseRecord } from '../server/handle-responses.js';
-import type { SessionStore } from './session-store.js';
+import { SessionStore } from './session-store.js';
 import { LockTimeoutError } from './file-lock.js';
 import {
   addUsage,
@@ -22,7 +22,7 @@ import {
   type SessionStoreSlice,
 } from './session-records.js';
 import { fixFileMode, NewerSchemaError, readSessionsFile, stderrWarn, updateSessionsFile, updateSessionsFileSync, type Warn } from './sessions-file.js';
-import { ensurePrivateDirectory, sessionsFilePath, sessionsHome } from './sessions-home.js';
+import { sessionsFilePath, sessionsHome } from './sessions-home.js';
 
 // Records what the bridge serves into sessions.json: one record per conversation, counts and usage
 // summed over its requests, plus the SessionStore's data for it so a restarted bridge can continue
@@ -88,7 +88,9 @@ function combine(older: Batch, newer: Batch): Batch {
   return { entries, slices: new Map([...older.slices, ...newer.slices]), writeId: newer.writeId };
 }
 
-const RETRY_AFTER_FAILURE_MS = 1_000;
+/** After a failed write, retry in 1 s, doubling up to 30 s while it keeps failing. */
+const FIRST_RETRY_MS = 1_000;
+const LAST_RETRY_MS = 30_000;
 
 function headerOf(headers: ResponseRecord['headers'] | undefined, name: string): string | undefined {
   const value = headers?.[name];
@@ -145,14 +147,15 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
     warnLine(line);
   };
 
+  // The directory is only created (0700) by the first write: a bridge that serves nothing leaves
+  // no trace.
   let home: string;
   try {
     home = options.home ?? sessionsHome(options.env);
-    ensurePrivateDirectory(home);
   } catch (error) {
-    home = options.home ?? '(unknown)';
+    home = '(unknown)';
     disabled = true;
-    warnOnce('home', `cannot use the sessions directory ${home} (${(error as Error).message}); sessions will not be saved by this run`);
+    warnOnce('home', `cannot locate the sessions directory (${(error as Error).message}); sessions will not be saved by this run`);
   }
   const file = sessionsFilePath(home);
   /** What this process read or wrote last: reused while nobody else has written (see updateSessionsFile). */
@@ -183,6 +186,7 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
   let closed = false;
+  let nextRetryMs: number | undefined;
 
   const schedule = (delay = flushDelayMs) => {
     if (disabled || timer || flushing || pending.size === 0) return;
@@ -242,6 +246,7 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
     const batch = takeBatch();
     inflight = batch;
     let retryDelay: number | undefined;
+    let succeeded = false;
     flushing = (async () => {
       try {
         const result = await updateSessionsFile(file, (current) => applyBatch(current, batch, caps), {
@@ -253,10 +258,12 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
           },
         });
         lastWritten = result.written ? result.data : undefined;
+        succeeded = true;
       } catch (error) {
         lastWritten = undefined;
         failed(batch, error);
-        retryDelay = RETRY_AFTER_FAILURE_MS;
+        nextRetryMs = Math.min(LAST_RETRY_MS, nextRetryMs === undefined ? FIRST_RETRY_MS : nextRetryMs * 2);
+        retryDelay = nextRetryMs;
       } finally {
         inflight = undefined;
       }
@@ -265,6 +272,7 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
       await flushing;
     } finally {
       flushing = undefined;
+      if (succeeded) nextRetryMs = undefined;
       if (!closed) schedule(retryDelay);
     }
   }
@@ -334,8 +342,48 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
       } finally {
         if (timer) clearTimeout(timer);
         timer = undefined;
-        process.off('exit', onExit);
+        // If that last write failed, the exit handler gets one more (synchronous) try.
+        if (pending.size === 0) process.off('exit', onExit);
       }
     },
   };
+}
+
+/** What the bridge server takes to record sessions (BridgeServerDeps' store and onResponse). */
+export interface RecordingDeps {
+  store: SessionStore;
+  onResponse: (record: ResponseRecord) => void;
+}
+
+/**
+ * Wiring for `serve` and `run` in one call: opens the recorder (loading sessions.json into a new
+ * SessionStore), starts the server with that store and the recorder's onResponse, and makes the
+ * server's close() also write the last batch. If the server fails to start, the recorder is closed.
+ *
+ *   return withSessionRecorder({ upstream: o.upstream }, (deps) => startBridgeServer(o, deps));
+ */
+export async function withSessionRecorder<S extends { close(): Promise<void> | void }>(
+  options: Omit<SessionRecorderOptions, 'upstreamHost' | 'store'> & { upstream: string },
+  start: (deps: RecordingDeps) => Promise<S>,
+): Promise<S> {
+  const { upstream, ...rest } = options;
+  const store = new SessionStore();
+  const recorder = await openSessionRecorder({ ...rest, upstreamHost: upstream, store });
+  let server: S;
+  try {
+    server = await start({ store, onResponse: recorder.onResponse });
+  } catch (error) {
+    await recorder.close();
+    throw error;
+  }
+  const closeServer = server.close.bind(server);
+  return Object.assign(server, {
+    async close(): Promise<void> {
+      try {
+        await closeServer();
+      } finally {
+        await recorder.close();
+      }
+    },
+  });
 }
