@@ -1,6 +1,8 @@
 import type { ChatUsage, ResponsesUsage } from './types.js';
 
-const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0);
+// Capped so that a broken upstream's 1e21 (JSON "1e+21") or 2^64 never reaches Codex, which parses integers.
+const count = (value: unknown): number =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.min(Math.floor(value), Number.MAX_SAFE_INTEGER) : 0;
 
 /** Chat usage → Responses usage, in the exact shape Codex parses (a wrong shape is a retry loop). */
 export function convertChatUsage(usage: ChatUsage | null | undefined): ResponsesUsage {
@@ -10,7 +12,7 @@ export function convertChatUsage(usage: ChatUsage | null | undefined): Responses
   return {
     input_tokens: input,
     output_tokens: output,
-    total_tokens: count(usage?.total_tokens) || input + output,
+    total_tokens: count(usage?.total_tokens) || Math.min(input + output, Number.MAX_SAFE_INTEGER),
     input_tokens_details: { cached_tokens: Math.min(cached, input) },
     output_tokens_details: { reasoning_tokens: Math.min(count(usage?.completion_tokens_details?.reasoning_tokens), output) },
   };
