@@ -80,7 +80,8 @@ export async function startServe(flags: ServeFlags, deps: ServeDependencies = {}
     (async (o: BridgeOptions) => {
       // Loaded here so `--help` and the other commands don't pay for the server and undici.
       const { startBridgeServer } = await import('../server/create-bridge-server.js');
-      return startBridgeServer(o);
+      const { withSessionRecorder } = await import('../sessions/session-recorder.js');
+      return withSessionRecorder({ env, upstream: o.upstream }, (sessionDeps) => startBridgeServer(o, sessionDeps));
     });
 
   let server: Awaited<ReturnType<typeof startServer>>;

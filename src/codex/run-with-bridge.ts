@@ -39,7 +39,8 @@ const SERVER_CLOSE_TIMEOUT_MS = 3_000;
 
 async function startRealServer(options: BridgeOptions): Promise<BridgeServerHandle> {
   const { startBridgeServer } = await import('../server/create-bridge-server.js');
-  return startBridgeServer(options);
+  const { withSessionRecorder } = await import('../sessions/session-recorder.js');
+  return withSessionRecorder({ upstream: options.upstream }, (sessionDeps) => startBridgeServer(options, sessionDeps));
 }
 
 /**
