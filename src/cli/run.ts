@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { presetIdList } from '../providers/presets.js';
 
 interface RunCommandOptions {
+  provider?: string;
   upstream?: string;
   model?: string;
   apiKeyEnv?: string;
@@ -17,6 +19,7 @@ export function registerRun(program: Command): void {
     .description('Run a command (usually `codex`) against the bridge; it stops when the command exits.')
     .usage('[options] -- <command...>')
     .argument('<command...>', 'the command to run, e.g. codex or codex exec "…"')
+    .option('--provider <id>', `a built-in provider: ${presetIdList()} (env CODEX_BRIDGE_PROVIDER)`)
     .option('--upstream <url>', 'Chat Completions base URL, e.g. https://api.deepseek.com/v1 (env CODEX_BRIDGE_UPSTREAM)')
     .option('--model <id>', 'upstream model id (env CODEX_BRIDGE_MODEL)')
     .option('--api-key-env <var>', 'environment variable holding the upstream key (env CODEX_BRIDGE_API_KEY_ENV)')
@@ -29,9 +32,13 @@ export function registerRun(program: Command): void {
       `
 Codex gets a temporary profile (--profile) pointing at the bridge; other commands get
 OPENAI_BASE_URL and OPENAI_API_KEY. The upstream key never reaches the command's environment.
+Settings: flags > CODEX_BRIDGE_* variables > saved config (codex-bridge config) > the provider's
+preset. With none of them, the one provider whose key variable is set is used.
 
 Examples:
   export DEEPSEEK_API_KEY=…
+  codex-bridge run -- codex                        (DeepSeek: its key is the only one set)
+  codex-bridge run --provider kimi --model kimi-k2.6 -- codex
   codex-bridge run --upstream https://api.deepseek.com/v1 --model deepseek-chat --api-key-env DEEPSEEK_API_KEY -- codex
   codex-bridge run … -- codex exec "fix the failing test"
 `,

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError, type Command } from 'commander';
 import { normalizeBridgeOptions, OptionsError, type BridgeOptions } from '../server/bridge-options.js';
+import { presetIdList } from '../providers/presets.js';
 import { isLoopbackHost } from '../server/guard-request.js';
+import { dimLine } from './dim-line.js';
 import { resolveUpstreamOptions } from './resolve-upstream-options.js';
 import { UsageError } from './usage-error.js';
 
@@ -9,6 +11,7 @@ import { UsageError } from './usage-error.js';
 // Codex (or any Responses client) at it; `run` is the one-shot alternative.
 
 export interface ServeFlags {
+  provider?: string;
   upstream?: string;
   model?: string;
   apiKeyEnv?: string;
@@ -48,7 +51,8 @@ export async function startServe(flags: ServeFlags, deps: ServeDependencies = {}
   const env = deps.env ?? process.env;
   const out = deps.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const err = deps.err ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const selection = resolveUpstreamOptions(flags, env);
+  const selection = await resolveUpstreamOptions(flags, env);
+  if (selection.notice) err(deps.err ? `codex-bridge: ${selection.notice}` : await dimLine(`codex-bridge: ${selection.notice}`, env));
   const host = flags.host ?? '127.0.0.1';
   const envToken = env.CODEX_BRIDGE_TOKEN || undefined;
   if (!isLoopbackHost(host) && !envToken) {
@@ -64,6 +68,7 @@ export async function startServe(flags: ServeFlags, deps: ServeDependencies = {}
       upstream: selection.upstream,
       model: selection.model,
       apiKey: selection.apiKey,
+      provider: selection.provider,
       token,
       host,
       port: flags.port,
@@ -111,6 +116,7 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('Run the bridge in the foreground: a Responses API on loopback in front of a Chat Completions upstream.')
+    .option('--provider <id>', `a built-in provider: ${presetIdList()} (env CODEX_BRIDGE_PROVIDER)`)
     .option('--upstream <url>', 'Chat Completions base URL, e.g. https://api.deepseek.com/v1 (env CODEX_BRIDGE_UPSTREAM)')
     .option('--model <id>', 'upstream model id (env CODEX_BRIDGE_MODEL)')
     .option('--api-key-env <var>', 'environment variable holding the upstream key (env CODEX_BRIDGE_API_KEY_ENV)')

@@ -3,6 +3,7 @@ import { closeSync, fchmodSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { dimLine } from '../cli/dim-line.js';
 import { resolveUpstreamOptions, type UpstreamFlags } from '../cli/resolve-upstream-options.js';
 import { UsageError } from '../cli/usage-error.js';
 import { normalizeBridgeOptions, OptionsError, type BridgeOptions } from '../server/bridge-options.js';
@@ -52,7 +53,7 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
   const startedAt = performance.now();
   const env = deps.env ?? process.env;
   const cwd = deps.cwd ?? process.cwd();
-  const selection = resolveUpstreamOptions(flags, env);
+  const selection = await resolveUpstreamOptions(flags, env);
   const port = parsePort(flags.port);
   const [program, ...args] = command;
   if (!program) throw new UsageError('no command given: codex-bridge run [options] -- codex [codex options]');
@@ -67,9 +68,11 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
     upstream: selection.upstream,
     model: selection.model,
     apiKey: selection.apiKey,
+    provider: selection.provider,
     token,
     port,
   });
+  if (selection.notice) process.stderr.write(`${await dimLine(`codex-bridge: ${selection.notice}`, env)}\n`);
 
   const logger = openLogger(flags);
   options.log = logger.log;
