@@ -1,0 +1,107 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { registerConfig } from './config.js';
+import { UsageError } from './usage-error.js';
+
+let root: string;
+let env: NodeJS.ProcessEnv;
+let out: string;
+let err: string;
+
+beforeEach(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'cb-config-cli-'));
+  env = { CODEX_BRIDGE_HOME: path.join(root, 'home'), HOME: root, MY_KEY_VAR: 'secret-value-of-the-key' };
+  out = '';
+  err = '';
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+async function config(...args: string[]): Promise<string> {
+  const program = new Command('codex-bridge').exitOverride();
+  registerConfig(program, { env, out: (text) => (out += text), err: (text) => (err += text) });
+  out = '';
+  err = '';
+  await program.parseAsync(['config', ...args], { from: 'user' });
+  return out;
+}
+
+async function failure(...args: string[]): Promise<UsageError> {
+  const error = await config(...args).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(UsageError);
+  return error as UsageError;
+}
+
+const file = () => path.join(root, 'home', 'config.json');
+
+describe('codex-bridge config', () => {
+  it('set / get / list / unset / path round trip', async () => {
+    expect(await config('list')).toBe(`nothing saved (${file()})\n`);
+    expect(await config('path')).toBe(`${file()}\n`);
+    expect(await config('set', 'provider', 'deepseek')).toBe(`provider = deepseek  (saved in ${file()})\n`);
+    await config('set', 'model', 'deepseek-v4-pro');
+    await config('set', 'upstream', 'https://api.deepseek.com/v1');
+    await config('set', 'api-key-env', 'MY_KEY_VAR');
+    expect(await config('get', 'model')).toBe('deepseek-v4-pro\n');
+    expect(await config('list')).toBe('provider = deepseek\nupstream = https://api.deepseek.com/v1\nmodel = deepseek-v4-pro\napi-key-env = MY_KEY_VAR\n');
+    expect(await config('get')).toBe(await config('list'));
+    expect(JSON.parse(await config('list', '--json'))).toEqual({ provider: 'deepseek', upstream: 'https://api.deepseek.com/v1', model: 'deepseek-v4-pro', 'api-key-env': 'MY_KEY_VAR' });
+    expect(await config('unset', 'model')).toBe('removed model\n');
+    expect(await config('unset', 'model')).toBe('model was not set\n');
+    expect(JSON.parse(await config('get', 'model', '--json'))).toBeNull();
+    const missing = await failure('get', 'model');
+    expect(missing.exitCode).toBe(1);
+    expect(missing.message).toBe('model is not set (codex-bridge config set model <value>)');
+  });
+
+  it('api-key-env stores the variable name only, never its value', async () => {
+    await config('set', 'api-key-env', 'MY_KEY_VAR');
+    const text = readFileSync(file(), 'utf8');
+    expect(JSON.parse(text)).toEqual({ 'api-key-env': 'MY_KEY_VAR' });
+    expect(text).not.toContain('secret-value-of-the-key');
+    expect(err).toBe('');
+  });
+
+  it('api-key-env given a key: refused, not saved, not echoed', async () => {
+    const key = 'sk-0123456789abcdef0123456789abcdef';
+    const error = await failure('set', 'api-key-env', key);
+    expect(error.exitCode).toBe(2);
+    expect(error.message).not.toContain(key);
+    expect(error.message).toContain('not the key itself');
+    expect(await config('list')).toMatch(/^nothing saved/);
+  });
+
+  it('notes when the named variable is not set in this shell', async () => {
+    await config('set', 'api-key-env', 'NOT_SET_HERE');
+    expect(err).toBe('codex-bridge: note: $NOT_SET_HERE is not set in this shell; export NOT_SET_HERE=<your key> before running\n');
+  });
+
+  it('refuses an unknown provider with the list of presets', async () => {
+    const error = await failure('set', 'provider', 'nope');
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toBe('unknown provider "nope"; the presets are: deepseek, kimi, qwen, glm, openrouter, groq, mistral, xai, gemini, ollama, lmstudio, vllm');
+  });
+
+  it('refuses an unknown setting', async () => {
+    const error = await failure('set', 'api-key', 'x');
+    expect(error.message).toBe('unknown setting "api-key"; settings: provider, upstream, model, api-key-env');
+  });
+
+  it('changing the provider points out the settings saved with the old one', async () => {
+    await config('set', 'provider', 'deepseek');
+    await config('set', 'model', 'deepseek-v4-pro');
+    await config('set', 'provider', 'kimi');
+    expect(err).toBe('codex-bridge: note: also saved: model deepseek-v4-pro; they apply to kimi too (`codex-bridge config unset model` to use the preset\'s)\n');
+  });
+
+  it('a broken file: exit 1 naming it', async () => {
+    await config('set', 'model', 'm');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(file(), 'not json');
+    const error = await failure('list');
+    expect(error.exitCode).toBe(1);
+    expect(error.message).toContain(`cannot read ${file()}: it is not valid JSON`);
+  });
+});
