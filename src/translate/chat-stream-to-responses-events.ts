@@ -40,6 +40,8 @@ interface OpenText {
 
 interface ToolCallState {
   key: number;
+  /** The upstream's `index` for it, which some servers reuse for every parallel call. */
+  index?: number;
   callId?: string;
   name: string;
   args: string;
@@ -342,10 +344,11 @@ export class ChatStreamToResponsesEvents {
   private callFor(delta: ChatToolCallDelta): ToolCallState {
     let call: ToolCallState | undefined;
     if (typeof delta.index === 'number') {
-      call = this.calls.find((c) => c.key === delta.index);
-      // Some servers reuse index 0 for every parallel call; a new id on a call that already has
-      // arguments means a new call.
-      if (call && delta.id && call.callId && this.codexCallId(delta.id) !== call.callId && call.args !== '') call = undefined;
+      // Some servers reuse index 0 for every parallel call: a fragment continues the latest call on
+      // its index, and a new id on a call that already has arguments (or a name) means a new call.
+      for (let i = this.calls.length - 1; i >= 0 && !call; i--) if (this.calls[i].index === delta.index) call = this.calls[i];
+      const named = typeof delta.function?.name === 'string' && delta.function.name !== '' && call?.name !== '';
+      if (call && delta.id && call.callId && this.codexCallId(delta.id) !== call.callId && (call.args !== '' || named)) call = undefined;
     } else if (delta.id) {
       const id = this.codexCallId(delta.id);
       call = this.calls.find((c) => c.callId === id);
@@ -355,6 +358,7 @@ export class ChatStreamToResponsesEvents {
     if (call) return call;
     const created: ToolCallState = {
       key: typeof delta.index === 'number' && !this.calls.some((c) => c.key === delta.index) ? delta.index : 1000 + this.calls.length,
+      index: typeof delta.index === 'number' ? delta.index : undefined,
       name: '',
       args: '',
       added: false,
