@@ -1,4 +1,6 @@
 import { Command, CommanderError } from 'commander';
+import { registerConfig } from './config.js';
+import { registerDoctor } from './doctor.js';
 import { registerServe } from './serve.js';
 import { registerRun } from './run.js';
 import { registerSessions } from './sessions.js';
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
   registerServe(program);
   registerRun(program);
   registerSessions(program);
+  registerConfig(program);
+  registerDoctor(program);
   return program;
 }
 

@@ -1,0 +1,51 @@
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkCodexHome, checkStaleProfiles } from './check-codex-home.js';
+
+let root: string;
+let home: string;
+beforeEach(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'cb-doctor-home-'));
+  home = path.join(root, 'codex');
+});
+afterEach(() => {
+  if (existsSync(home)) chmodSync(home, 0o700);
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('checkCodexHome', () => {
+  it('passes a writable folder, or a missing one that can be created', () => {
+    expect(checkCodexHome({ CODEX_HOME: home })).toMatchObject({ ok: true, detail: `${home} does not exist yet; run creates it (0700)` });
+    mkdirSync(home);
+    expect(checkCodexHome({ CODEX_HOME: home })).toMatchObject({ ok: true, detail: `${home} is writable` });
+  });
+
+  it('fails a file in its place', () => {
+    writeFileSync(home, '');
+    expect(checkCodexHome({ CODEX_HOME: home })).toMatchObject({ ok: false, detail: `${home} is not a directory` });
+  });
+});
+
+describe('checkStaleProfiles', () => {
+  it('reports files of dead runs with how to remove them, and removes nothing', () => {
+    mkdirSync(home);
+    const dead = 'codex-bridge-4000000-0123456789ab';
+    const live = `codex-bridge-${process.pid}-abcdefabcdef`;
+    for (const name of [`${dead}.config.toml`, `${dead}.catalog.json`, `${live}.config.toml`, 'config.toml']) writeFileSync(path.join(home, name), '');
+    const check = checkStaleProfiles({ CODEX_HOME: home }, (pid) => pid !== 4000000);
+    expect(check).toMatchObject({ ok: true, level: 'warn' });
+    expect(check.detail).toBe(`2 files left in ${home} by runs that died: ${dead}.catalog.json, ${dead}.config.toml; 1 file of running codex-bridge runs`);
+    expect(check.fix).toContain('the next codex-bridge run removes them; or now: rm ');
+    expect(check.fix).toContain(JSON.stringify(path.join(home, `${dead}.config.toml`)));
+    expect(readdirSync(home)).toHaveLength(4);
+  });
+
+  it('passes when there are none', () => {
+    expect(checkStaleProfiles({ CODEX_HOME: home })).toMatchObject({ ok: true, level: 'ok', detail: 'none' });
+    mkdirSync(home);
+    writeFileSync(path.join(home, 'config.toml'), '');
+    expect(checkStaleProfiles({ CODEX_HOME: home })).toMatchObject({ ok: true, level: 'ok', detail: 'none left behind' });
+  });
+});
