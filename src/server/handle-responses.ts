@@ -190,8 +190,12 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
   if (reply.kind === 'json') {
     // The upstream ignored stream:true; translate its whole answer as one chunk.
     const body = reply.body as ChatResponse;
-    sse.send(...(body && typeof body === 'object' && body.error ? translator.push(body as never) : translator.push(convertChatResponseToChunk(body))));
-    sse.send(...translator.end({ sawDone: true }));
+    if (!body || typeof body !== 'object') {
+      sse.send(...translator.fail({ code: 'upstream_invalid_response', message: `upstream ${upstreamHost} answered with something that is not a chat completion` }));
+    } else {
+      sse.send(...(body.error ? translator.push(body as never) : translator.push(convertChatResponseToChunk(body))));
+      sse.send(...translator.end({ sawDone: true }));
+    }
   } else {
     await pumpStream(translator, reply, sse, abort, options);
   }
