@@ -1,0 +1,54 @@
+// Server processes for the bench: started with IPC, asked for their memory, stopped by message
+// (and, should the bench die, they exit when the IPC channel closes).
+import { fork } from 'node:child_process';
+
+export async function startProcess(file, { env = {}, execArgv = [], timeoutMs = 20_000 } = {}) {
+  const child = fork(file, [], {
+    env: { ...process.env, ...env },
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${file} did not start within ${timeoutMs} ms`)), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${file} exited with ${code} before it was ready`));
+    });
+    child.on('message', (message) => {
+      if (message?.type === 'ready') {
+        clearTimeout(timer);
+        resolve(message.port);
+      }
+    });
+  });
+  let nextId = 0;
+  return {
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    pid: child.pid,
+    /** Memory after a full GC (the process needs --expose-gc for the GC). */
+    memory() {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no memory report within 10 s')), 10_000);
+        const onMessage = (message) => {
+          if (message?.type === 'memory' && message.id === id) {
+            clearTimeout(timer);
+            child.off('message', onMessage);
+            resolve(message);
+          }
+        };
+        child.on('message', onMessage);
+        child.send({ type: 'memory', id });
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      if (child.connected) child.send({ type: 'exit' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
