@@ -4,6 +4,10 @@ import type { ServerResponse } from 'node:http';
 //   event: <type>\ndata: <json>\n\n
 // with an increasing `sequence_number` (from 0), as api.openai.com does. Once the client has gone
 // (or the stream was ended) every call is a no-op, so producers need no special case for it.
+//
+// Frames produced in one tick (say, every event of one upstream network read) go out in one write
+// at the end of the tick, when node would send them anyway: one chunk instead of one per event.
+// A send that makes the pending text large is written at once, so backpressure stays immediate.
 
 export interface SseEvent {
   type: string;
@@ -17,9 +21,19 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'x-accel-buffering': 'no',
 };
 
+/** Pending frames of at least this many characters are written without waiting for the tick to end. */
+const WRITE_NOW_CHARS = 16 * 1024;
+
 export class SseWriter {
   private sequence = 0;
   private gone = false;
+  /** Frames not yet handed to the response; written at the end of the tick (or sooner, see above). */
+  private pending = '';
+  private flushQueued = false;
+  private readonly flushQueuedFrames = (): void => {
+    this.flushQueued = false;
+    this.flush();
+  };
 
   constructor(
     private readonly res: ServerResponse,
@@ -38,6 +52,12 @@ export class SseWriter {
     this.res.flushHeaders();
   }
 
+  /** The headers, sent with the first frames (which follow in this tick) rather than on their own. */
+  private openWithFrames(): void {
+    if (this.closed || this.res.headersSent) return;
+    this.res.writeHead(200, SSE_HEADERS);
+  }
+
   /** True once the client went away or `end()` was called. */
   get closed(): boolean {
     return this.gone || this.res.destroyed || this.res.writableEnded;
@@ -54,27 +74,44 @@ export class SseWriter {
    */
   send(...events: SseEvent[]): Promise<void> {
     if (events.length === 0 || this.closed) return Promise.resolve();
-    this.open();
-    let frames = '';
+    this.openWithFrames();
     for (const event of events) {
-      const { type, sequence_number: _ignored, ...rest } = event;
-      const json = this.transform(JSON.stringify({ type, sequence_number: this.sequence++, ...rest }));
-      frames += `event: ${type}\ndata: ${json}\n\n`;
+      this.pending += `event: ${event.type}\ndata: ${this.transform(encodeEvent(event, this.sequence++))}\n\n`;
     }
-    if (this.res.write(frames)) return Promise.resolve();
-    return this.drained();
+    return this.queued();
   }
 
   /** An SSE comment line. Note Codex's idle timer ignores comments: send a JSON event to keep it alive. */
   comment(text: string): Promise<void> {
     if (this.closed) return Promise.resolve();
-    this.open();
+    this.openWithFrames();
     const body = text
       .split(/\r?\n/)
       .map((line) => `: ${line}\n`)
       .join('');
-    if (this.res.write(`${body}\n`)) return Promise.resolve();
-    return this.drained();
+    this.pending += `${body}\n`;
+    return this.queued();
+  }
+
+  /** Pending frames go out at the end of the tick, or now if there are many; resolves like send(). */
+  private queued(): Promise<void> {
+    if (this.pending.length >= WRITE_NOW_CHARS) {
+      return this.flush() ? Promise.resolve() : this.drained();
+    }
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      process.nextTick(this.flushQueuedFrames);
+    }
+    return this.res.writableNeedDrain ? this.drained() : Promise.resolve();
+  }
+
+  /** Hands the pending frames to the response; false if it wants the producer to wait. */
+  private flush(): boolean {
+    const frames = this.pending;
+    if (frames === '') return true;
+    this.pending = '';
+    if (this.closed) return true;
+    return this.res.write(frames);
   }
 
   /** Resolves once the socket drained, or the client left. */
@@ -92,8 +129,53 @@ export class SseWriter {
   }
 
   end(): void {
-    if (this.res.writableEnded || this.res.destroyed) return;
+    if (this.res.writableEnded || this.res.destroyed) {
+      this.pending = '';
+      return;
+    }
     this.open();
-    this.res.end();
+    const frames = this.pending;
+    this.pending = '';
+    if (frames === '' || this.gone) this.res.end();
+    else this.res.end(frames);
   }
+}
+
+/**
+ * The delta events, nearly every event of a stream, by their exact fields as the translator makes
+ * them. One of these is written straight from its fields: text, integers and empty arrays only.
+ */
+const DELTA_FIELDS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['response.output_text.delta', ['type', 'item_id', 'output_index', 'content_index', 'delta', 'logprobs']],
+  ['response.reasoning_summary_text.delta', ['type', 'item_id', 'output_index', 'summary_index', 'delta']],
+  ['response.function_call_arguments.delta', ['type', 'item_id', 'output_index', 'delta']],
+  ['response.custom_tool_call_input.delta', ['type', 'item_id', 'output_index', 'delta']],
+]);
+
+/**
+ * `{"type":…,"sequence_number":n,…the other fields in their order}`, the event's own
+ * `sequence_number` replaced. Same text as JSON.stringify of that object, which is what any event
+ * that is not a plain delta (see DELTA_FIELDS) gets.
+ */
+export function encodeEvent(event: SseEvent, sequence: number): string {
+  const fields = DELTA_FIELDS.get(event.type);
+  if (fields !== undefined && Object.getPrototypeOf(event) === Object.prototype) {
+    const keys = Object.keys(event);
+    if (keys.length === fields.length) {
+      let json = `{"type":${JSON.stringify(event.type)},"sequence_number":${sequence}`;
+      let i = 1;
+      for (; i < fields.length; i++) {
+        const key = fields[i];
+        if (keys[i] !== key) break;
+        const value = event[key];
+        if (typeof value === 'string') json += `,"${key}":${JSON.stringify(value)}`;
+        else if (Number.isSafeInteger(value)) json += `,"${key}":${value as number}`;
+        else if (Array.isArray(value) && value.length === 0) json += `,"${key}":[]`;
+        else break;
+      }
+      if (i === fields.length && keys[0] === 'type') return `${json}}`;
+    }
+  }
+  const { type, sequence_number: _ignored, ...rest } = event;
+  return JSON.stringify({ type, sequence_number: sequence, ...rest });
 }
