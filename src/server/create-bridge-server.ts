@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { BridgeOptions } from './bridge-options.js';
 import { guardRequest } from './guard-request.js';
-import { handleResponses, type ResponseRecord } from './handle-responses.js';
+import type { ResponseRecord } from './handle-responses.js';
 import { parseJsonBody, readRequestBody } from './read-request-body.js';
 import { formatRequestReport, getRequestReport, HttpError, reportRequest, sendHttpError, sendJson } from './send-json.js';
 import { createUpstreamClient, makeKeyScrubber } from './upstream-client.js';
@@ -62,6 +62,20 @@ function methodNotAllowed(method: string, allowed: string[]): HttpError {
   });
 }
 
+/**
+ * The Responses handler and the translators behind it (a score of modules): loaded once the server
+ * listens, in a later turn of the event loop, so that `run` spawns its command first; a request
+ * that comes sooner waits for it.
+ */
+let responsesModule: Promise<typeof import('./handle-responses.js')> | undefined;
+let handleResponses: (typeof import('./handle-responses.js'))['handleResponses'] | undefined;
+function loadResponsesHandler(): Promise<typeof import('./handle-responses.js')> {
+  return (responsesModule ??= import('./handle-responses.js').then((loaded) => {
+    handleResponses = loaded.handleResponses;
+    return loaded;
+  }));
+}
+
 /** Host part of a URL for `host`; wildcard binds are reached through loopback. */
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '') return '127.0.0.1';
@@ -106,7 +120,8 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
       const requested = body && typeof body === 'object' ? (body as { model?: unknown }).model : undefined;
       reportRequest(res, { model: typeof requested === 'string' && requested !== '' ? requested : options.model });
       // The handler adds tokens and the final model to the report itself (reportRequest).
-      await handleResponses(req, res, body, { options, upstream, store, onResponse: deps.onResponse });
+      const handler = handleResponses ?? (await loadResponsesHandler()).handleResponses;
+      await handler(req, res, body, { options, upstream, store, onResponse: deps.onResponse });
       return;
     }
     throw new HttpError(404, `no route for ${method} ${pathname}; the bridge serves POST /v1/responses, GET /v1/models and GET /healthz`, {
@@ -191,6 +206,7 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
     throw error;
   }
   server.on('error', (error) => options.log?.(`server error: ${clean(error.message)}`));
+  setImmediate(() => void loadResponsesHandler().catch(() => {})).unref();
 
   const address = server.address() as AddressInfo;
   let closing: Promise<void> | undefined;

@@ -1,5 +1,4 @@
-import { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
 import { createParser, type ParseError } from 'eventsource-parser';
 import type { BridgeOptions } from './bridge-options.js';
 import { UpstreamConnectionError, type UpstreamCallOptions, type UpstreamClient, type UpstreamReply, type UpstreamStreamEvent } from './upstream-types.js';
@@ -21,6 +20,16 @@ const BASE_BACKOFF_MS = 500;
 
 type ResponseData = Dispatcher.ResponseData;
 
+/**
+ * undici takes ~100 ms to load, as long as the rest of `run`'s start-up: it is loaded on its own,
+ * not on the way to spawning Codex. Each client starts the load in a later turn of the event loop
+ * (by then `run` has spawned its command), and a request that comes sooner waits for it.
+ */
+let undici: Promise<typeof import('undici')> | undefined;
+function loadUndici(): Promise<typeof import('undici')> {
+  return (undici ??= import('undici'));
+}
+
 interface ConnectionFailure {
   reason: string;
   code?: string;
@@ -31,14 +40,23 @@ export function createUpstreamClient(options: BridgeOptions): UpstreamClient {
   const base = new URL(options.upstream);
   const host = base.host;
   const path = `${base.pathname.replace(/\/+$/, '')}/chat/completions${base.search}`;
-  const pool = new Pool(base.origin, {
+  const poolOptions: Pool.Options = {
     keepAliveTimeout: 30_000,
     // Time to the response headers, and the longest silence inside a body. A blocking (stream:false)
     // answer only sends its headers once the whole completion is done, so both use the idle limit.
     headersTimeout: options.upstreamIdleTimeoutMs,
     bodyTimeout: options.upstreamIdleTimeoutMs,
     connect: { timeout: 15_000 },
-  });
+  };
+  let pool: Pool | undefined;
+  let closed = false;
+  setImmediate(() => void loadUndici().catch(() => {})).unref();
+  /** The pool, created by the first request. */
+  async function openPool(): Promise<Pool> {
+    const { Pool } = await loadUndici();
+    if (closed) throw new Error('the upstream client is closed');
+    return (pool ??= new Pool(base.origin, poolOptions));
+  }
   const scrub = makeKeyScrubber(options.apiKey);
 
   async function chat(body: ChatRequest, call: UpstreamCallOptions): Promise<UpstreamReply> {
@@ -55,7 +73,7 @@ export function createUpstreamClient(options: BridgeOptions): UpstreamClient {
       throwIfAborted(signal);
       let response: ResponseData;
       try {
-        response = await pool.request({ path, method: 'POST', headers, body: payload, signal });
+        response = await (pool ?? (await openPool())).request({ path, method: 'POST', headers, body: payload, signal });
       } catch (error) {
         throwIfAborted(signal);
         const failure = describeConnectionError(error, options.upstreamIdleTimeoutMs);
@@ -94,7 +112,8 @@ export function createUpstreamClient(options: BridgeOptions): UpstreamClient {
     chat,
     async close() {
       // Called on shutdown, after the server has dropped its clients (which aborts their requests).
-      if (!pool.destroyed) await pool.destroy();
+      closed = true;
+      if (pool && !pool.destroyed) await pool.destroy();
     },
   };
 }
