@@ -4,6 +4,8 @@ import type { BridgeOptions } from './bridge-options.js';
 import { reportRequest, sendJson, sendJsonError } from './send-json.js';
 import { SseWriter } from './sse-writer.js';
 import { UpstreamConnectionError, type UpstreamClient, type UpstreamReply } from './upstream-types.js';
+import { refusedParameter, withoutParameter } from './adaptive-parameter-fallback.js';
+import { upstreamAdaptationFor } from './upstream-adaptation.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import { convertToChatRequest } from '../translate/convert-to-chat-request.js';
 import { convertToChatMessages } from '../translate/convert-to-chat-messages.js';
@@ -39,6 +41,9 @@ interface JsonError {
   error: { message: string; type: string; code: string };
   headers?: Record<string, string>;
 }
+
+/** Refused parameters dropped in one request before its error goes back to the client. */
+const MAX_PARAMETER_FALLBACKS = 3;
 
 function jsonError(status: number, message: string, code: string, type = 'invalid_request_error'): JsonError {
   return { status, error: { message, type, code } };
@@ -118,9 +123,10 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
     (previousId ? store.conversationOf(previousId) : undefined) ??
     responseId;
 
+  const adaptation = upstreamAdaptationFor(options);
   let converted;
   try {
-    converted = convertToChatRequest(request, { model, history, reasoningLookup: store.reasoningLookup(conversation) });
+    converted = convertToChatRequest(request, { model, history, reasoningLookup: store.reasoningLookup(conversation), quirks: adaptation.quirks });
   } catch (error) {
     if (error instanceof TranslationError) return fail(jsonError(400, error.message, 'invalid_request'));
     throw error;
@@ -140,15 +146,28 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
     toolNames: converted.toolNames,
     previousResponseId: previousId ?? null,
     upstreamHost,
+    quirks: adaptation.quirks,
+    toolCallIds: converted.toolCallIds,
   };
 
   let reply: UpstreamReply;
   try {
-    reply = await deps.upstream.chat(converted.request, {
-      signal: abort.signal,
-      onRetry: ({ attempt, status, delayMs, reason }) =>
-        options.log?.(`retry ${attempt} of POST ${upstreamHost}/chat/completions in ${delayMs}ms (${status ?? reason})`),
-    });
+    // Without what this upstream refused before; a new refusal of a parameter we sent is retried
+    // without it (a few times at most, each for another parameter) and remembered.
+    let upstreamRequest = adaptation.fallback.apply(converted.request);
+    for (let round = 0; ; round++) {
+      reply = await deps.upstream.chat(upstreamRequest, {
+        signal: abort.signal,
+        onRetry: ({ attempt, status, delayMs, reason }) =>
+          options.log?.(`retry ${attempt} of POST ${upstreamHost}/chat/completions in ${delayMs}ms (${status ?? reason})`),
+      });
+      if (reply.kind !== 'error' || round >= MAX_PARAMETER_FALLBACKS) break;
+      const refused = refusedParameter(reply.status, reply.bodyText, upstreamRequest);
+      if (!refused) break;
+      adaptation.fallback.remember(refused);
+      options.log?.(`upstream ${upstreamHost} refused ${refused} (HTTP ${reply.status}); retrying without it, and leaving it out from now on`);
+      upstreamRequest = withoutParameter(upstreamRequest, refused);
+    }
   } catch (error) {
     res.off('close', onClose);
     if (abort.signal.aborted) return report('error', 499);

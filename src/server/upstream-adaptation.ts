@@ -1,0 +1,28 @@
+import type { BridgeOptions } from './bridge-options.js';
+import { ParameterFallback } from './adaptive-parameter-fallback.js';
+import { resolveQuirks } from '../providers/quirks/index.js';
+import type { ProviderQuirks } from '../translate/provider-quirks.js';
+
+/** How one bridge talks to its upstream: the effective quirks, and what it learnt the upstream refuses. */
+export interface UpstreamAdaptation {
+  quirks: ProviderQuirks;
+  fallback: ParameterFallback;
+}
+
+// Keyed by the options object: one per server, built on its first request, gone with the server.
+const adaptations = new WeakMap<BridgeOptions, UpstreamAdaptation>();
+
+/** The adaptation of the server these options belong to; resolved (and logged) once. */
+export function upstreamAdaptationFor(options: BridgeOptions): UpstreamAdaptation {
+  let adaptation = adaptations.get(options);
+  if (!adaptation) {
+    const resolved = resolveQuirks({ provider: options.provider, upstream: options.upstream, overrides: options.quirks });
+    adaptation = { quirks: resolved.quirks, fallback: new ParameterFallback() };
+    adaptations.set(options, adaptation);
+    const forced = Object.keys(options.quirks ?? {});
+    options.log?.(
+      `quirks: ${resolved.profile ? `${resolved.profile.id} profile (matched by ${resolved.matchedBy})` : 'defaults (no provider profile matches this upstream)'}${forced.length > 0 ? `, forced: ${forced.join(', ')}` : ''}`,
+    );
+  }
+  return adaptation;
+}
