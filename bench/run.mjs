@@ -391,7 +391,13 @@ async function timeStartup(mockOrigin, script, emptyHome, fullHome) {
   const baseEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: process.env.LANG ?? 'C.UTF-8' };
   const env = { ...baseEnv, CODEX_BRIDGE_HOME: emptyHome };
   const fullEnv = { ...baseEnv, CODEX_BRIDGE_HOME: fullHome };
-  const runArgs = (extra = [], bin = path.join(ROOT, 'bin/codex-bridge.js')) => [
+  // With --compare both builds start through the same launcher, so only the builds differ.
+  const launcher = path.join(BENCH, 'lib/launch-cli.mjs');
+  if (compareDist) {
+    env.BENCH_CLI_MAIN = pathToFileURL(path.join(bridgeDist ?? path.join(ROOT, 'dist'), 'cli/main.js')).href;
+    fullEnv.BENCH_CLI_MAIN = env.BENCH_CLI_MAIN;
+  }
+  const runArgs = (extra = [], bin = compareDist ? launcher : path.join(ROOT, 'bin/codex-bridge.js')) => [
     bin,
     'run',
     '--upstream',
@@ -408,7 +414,7 @@ async function timeStartup(mockOrigin, script, emptyHome, fullHome) {
   const viaRun = [];
   const viaRunWithSessions = [];
   const viaBaseline = [];
-  const baselineArgs = () => runArgs([], path.join(BENCH, 'lib/launch-cli.mjs'));
+  const baselineArgs = () => runArgs([], launcher);
   const baselineEnv = compareDist && { ...env, BENCH_CLI_MAIN: pathToFileURL(path.join(compareDist, 'cli/main.js')).href };
   await timeToFirstOutput(process.execPath, ['-e', script], env); // warm the file cache
   await timeToFirstOutput(process.execPath, runArgs(), env);
