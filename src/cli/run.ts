@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { presetIdList } from '../providers/presets.js';
+import { collectQuirk, QUIRK_FLAG, QUIRK_FLAG_HELP } from './quirk-flags.js';
 
 interface RunCommandOptions {
   provider?: string;
@@ -9,6 +10,7 @@ interface RunCommandOptions {
   port?: string;
   verbose?: boolean;
   logFile?: string;
+  quirk?: string[];
 }
 
 export function registerRun(program: Command): void {
@@ -26,6 +28,7 @@ export function registerRun(program: Command): void {
     .option('--port <n>', 'bridge port on 127.0.0.1 (default: a random free port)')
     .option('--verbose', 'log one line per request (method, model, status, ms, tokens) to stderr (with the TUI, prefer --log-file)')
     .option('--log-file <path>', 'write those lines to this file (mode 0600) instead of stderr')
+    .option(QUIRK_FLAG, QUIRK_FLAG_HELP, collectQuirk)
     .passThroughOptions()
     .addHelpText(
       'after',

@@ -4,6 +4,7 @@ import { normalizeBridgeOptions, OptionsError, type BridgeOptions } from '../ser
 import { presetIdList } from '../providers/presets.js';
 import { isLoopbackHost } from '../server/guard-request.js';
 import { dimLine } from './dim-line.js';
+import { collectQuirk, QUIRK_FLAG, QUIRK_FLAG_HELP, quirkOverrides } from './quirk-flags.js';
 import { resolveUpstreamOptions } from './resolve-upstream-options.js';
 import { UsageError } from './usage-error.js';
 
@@ -19,6 +20,7 @@ export interface ServeFlags {
   host?: string;
   verbose?: boolean;
   keepAliveMs?: number;
+  quirk?: string[];
 }
 
 export interface ServeDependencies {
@@ -69,6 +71,7 @@ export async function startServe(flags: ServeFlags, deps: ServeDependencies = {}
       model: selection.model,
       apiKey: selection.apiKey,
       provider: selection.provider,
+      quirks: quirkOverrides(flags.quirk),
       token,
       host,
       port: flags.port,
@@ -124,6 +127,7 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to listen on; anything but loopback requires CODEX_BRIDGE_TOKEN', '127.0.0.1')
     .option('--verbose', 'log one line per request (method, model, status, ms, tokens) to stderr')
     .option('--keep-alive-ms <n>', 'send a keep-alive event after this much upstream silence (default 15000)', parseInteger('--keep-alive-ms', 10, 600_000))
+    .option(QUIRK_FLAG, QUIRK_FLAG_HELP, collectQuirk)
     .addHelpText(
       'after',
       `

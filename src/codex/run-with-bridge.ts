@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { dimLine } from '../cli/dim-line.js';
+import { quirkOverrides } from '../cli/quirk-flags.js';
 import { resolveUpstreamOptions, type UpstreamFlags } from '../cli/resolve-upstream-options.js';
 import { UsageError } from '../cli/usage-error.js';
 import { normalizeBridgeOptions, OptionsError, type BridgeOptions } from '../server/bridge-options.js';
@@ -23,6 +24,8 @@ export interface RunFlags extends UpstreamFlags {
   port?: string;
   verbose?: boolean;
   logFile?: string;
+  /** --quirk name=value, repeatable. */
+  quirk?: string[];
 }
 
 /** What `startBridgeServer` resolves with (a type-only import: the server loads lazily). */
@@ -69,6 +72,7 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
     model: selection.model,
     apiKey: selection.apiKey,
     provider: selection.provider,
+    quirks: quirkOverrides(flags.quirk),
     token,
     port,
   });
