@@ -505,3 +505,67 @@ describe('mock upstream: faults', () => {
     expect(deltas.every((d) => d.id === 'call_r' && d.index === 0)).toBe(true);
   });
 });
+
+describe('mock upstream: provider rules', () => {
+  async function refusal(body: unknown, rules: MockUpstreamOptions['rules']): Promise<{ status: number; body: unknown; rejection?: string }> {
+    const m = await start({ turns: [{ content: 'ok' }], rules });
+    const res = await post(m, body);
+    return { status: res.status, body: await res.json(), rejection: m.requests[0].rejection };
+  }
+  const mistralIds = /^[a-zA-Z0-9]{9}$/;
+
+  it('developerRole: rejected by default, accepted when the provider takes it', async () => {
+    const body = { model: 'm', messages: [{ role: 'developer', content: 'd' }, user('a')] };
+    expect((await refusal(body, {})).rejection).toMatch(/Supported values are: 'system', 'assistant', 'user' and 'tool'/);
+    expect((await refusal(body, { developerRole: 'accept' })).status).toBe(200);
+  });
+
+  it("requireToolCallIdPattern: Mistral's 9-character ids, on calls and answers", async () => {
+    const bad = await refusal({ model: 'm', tools, messages: [user('a'), assistantCall('call_1'), toolResult('call_1')] }, { requireToolCallIdPattern: mistralIds });
+    expect(bad).toMatchObject({ status: 400, rejection: 'Tool call id was call_1 but must be a-z, A-Z, 0-9, with a length of 9.' });
+    expect((await refusal({ model: 'm', tools, messages: [user('a'), assistantCall('Ab3dE6gH9'), toolResult('Ab3dE6gH9')] }, { requireToolCallIdPattern: mistralIds })).status).toBe(200);
+  });
+
+  it('rejectStrict, in each rejection style', async () => {
+    const strictTools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object' }, strict: true } }];
+    const body = { model: 'm', tools: strictTools, messages: [user('a')] };
+    expect((await refusal(body, { rejectStrict: true })).rejection).toBe('Unrecognized request argument supplied: strict');
+    const mistral = await refusal(body, { rejectStrict: true, rejectionStyle: 'mistral' });
+    expect(mistral.status).toBe(422);
+    expect(mistral.body).toMatchObject({ object: 'error', message: { detail: [{ type: 'extra_forbidden', loc: ['body', 'tools', 0, 'function', 'strict'], msg: 'Extra inputs are not permitted' }] } });
+    const gemini = await refusal(body, { rejectStrict: true, rejectionStyle: 'gemini' });
+    expect(gemini.body).toEqual([{ error: { code: 400, message: 'Invalid JSON payload received. Unknown name "strict": Cannot find field.', status: 'INVALID_ARGUMENT' } }]);
+    expect((await refusal({ ...body, tools: [{ type: 'function', function: { name: 'f' } }] }, { rejectStrict: true })).status).toBe(200);
+  });
+
+  it('rejectContentArraysOn, rejectImages, rejectMessageFields, allowedReasoningEfforts', async () => {
+    const parts = [{ type: 'text', text: 'a' }];
+    expect((await refusal({ model: 'm', messages: [{ role: 'system', content: parts }, user('a')] }, { rejectContentArraysOn: ['system'] })).rejection).toMatch(/system content must be a string/);
+    expect((await refusal({ model: 'm', messages: [{ role: 'user', content: parts }] }, { rejectContentArraysOn: ['system'] })).status).toBe(200);
+    const image = { role: 'user', content: [{ type: 'text', text: 'see' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AA' } }] };
+    expect(await refusal({ model: 'm', messages: [image] }, { rejectImages: true })).toMatchObject({ status: 422, rejection: expect.stringMatching(/unknown variant `image_url`, expected `text`/) });
+    const withReasoning = { model: 'm', tools, messages: [user('a'), assistantCall('c1', { reasoning_content: 'r' }), toolResult('c1')] };
+    expect((await refusal(withReasoning, { rejectMessageFields: ['reasoning_content'], rejectionStyle: 'mistral' })).body).toMatchObject({
+      message: { detail: [{ loc: ['body', 'messages', 1, 'assistant', 'reasoning_content'] }] },
+    });
+    expect((await refusal({ model: 'm', messages: [user('a')], reasoning_effort: 'minimal' }, { allowedReasoningEfforts: ['none', 'low', 'medium', 'high'] })).rejection).toBe(
+      'Invalid reasoning_effort: minimal. Valid values are: none, low, medium, high',
+    );
+  });
+
+  it('answer shapes: Mistral ids, Groq x_groq usage, index-less whole tool calls, no [DONE]', async () => {
+    const m = await start({
+      turns: [{ toolCalls: [{ name: 'exec_command', arguments: '{"cmd":"ls"}' }, { name: 'read_file', arguments: '{"path":"a"}' }] }],
+      rules: { toolCallIdStyle: 'alnum9', usageIn: 'x_groq', omitToolCallIndex: true, omitDone: true },
+    });
+    const { chunks, done } = await readSse(await post(m, { model: 'm', stream: true, stream_options: { include_usage: true }, tools, messages: [user('a')] }));
+    expect(done).toBe(false);
+    const calls = chunks.flatMap((c) => c.choices?.[0]?.delta?.tool_calls ?? []);
+    expect(calls).toHaveLength(2);
+    expect(calls.every((c) => c.index === undefined && mistralIds.test(c.id!) && c.function?.arguments?.startsWith('{'))).toBe(true);
+    const lastChunk = chunks.at(-1)!;
+    expect(lastChunk.choices?.[0]?.finish_reason).toBe('tool_calls');
+    expect(lastChunk.x_groq?.usage).toMatchObject({ prompt_tokens: 100, completion_tokens: 20 });
+    expect(chunks.some((c) => c.usage)).toBe(false);
+  });
+});

@@ -73,6 +73,34 @@ export interface MockRules {
   allowEmptyToolContent?: boolean;
   /** Set false to skip structural validation (auth and the reasoning rule still apply). */
   validate?: boolean;
+
+  // ---- provider rules (all off by default) ----
+  /** `accept`: role "developer" is a valid system-like role. Default `reject`, like most providers. */
+  developerRole?: 'reject' | 'accept';
+  /** Every tool-call id (assistant tool_calls and tool_call_id) must match, e.g. Mistral's /^[a-zA-Z0-9]{9}$/. */
+  requireToolCallIdPattern?: RegExp;
+  /** Refuse `strict` on function tools and json_schema formats. */
+  rejectStrict?: boolean;
+  /** Roles whose content must be a string (assistant and tool content always must). */
+  rejectContentArraysOn?: Array<'system' | 'user'>;
+  /** Refuse image_url parts (a text-only API such as DeepSeek's). */
+  rejectImages?: boolean;
+  /** Fields an assistant message must not carry, e.g. Mistral's ['reasoning_content']. */
+  rejectMessageFields?: string[];
+  /** The only reasoning_effort values accepted (Gemini: none, low, medium, high). */
+  allowedReasoningEfforts?: string[];
+  /** How a refused field is reported: OpenAI 400 (default), Mistral 422 extra_forbidden, Gemini 400 array. */
+  rejectionStyle?: 'openai' | 'mistral' | 'gemini';
+
+  // ---- answer shapes ----
+  /** Ids the mock generates for tool calls: `call_<n>` (default) or Mistral's 9 alphanumerics. */
+  toolCallIdStyle?: 'call_n' | 'alnum9';
+  /** Where stream usage goes: `usage` (default), or Groq's `x_groq.usage` on the finish chunk. */
+  usageIn?: 'usage' | 'x_groq';
+  /** Stream tool-call deltas without `index`, each call whole in one chunk (as some servers do). */
+  omitToolCallIndex?: boolean;
+  /** End every stream without `data: [DONE]`. */
+  omitDone?: boolean;
 }
 
 export interface MockUpstreamOptions {
@@ -122,8 +150,27 @@ class Rejection extends Error {
     message: string,
     readonly status = 400,
     readonly code: string | null = null,
+    /** The response body, when the provider's error shape is not OpenAI's. */
+    readonly body?: unknown,
   ) {
     super(message);
+  }
+}
+
+/** A refused field, reported the way the configured provider reports it. */
+function fieldRejection(rules: MockRules, loc: Array<string | number>, input: unknown): Rejection {
+  const field = String(loc.at(-1));
+  switch (rules.rejectionStyle) {
+    case 'mistral': {
+      const detail = [{ type: 'extra_forbidden', loc: ['body', ...loc], msg: 'Extra inputs are not permitted', input }];
+      return new Rejection(`Extra inputs are not permitted: ${loc.join('.')}`, 422, null, { object: 'error', message: { detail }, type: 'invalid_request_error', param: null, code: null });
+    }
+    case 'gemini': {
+      const message = `Invalid JSON payload received. Unknown name "${field}": Cannot find field.`;
+      return new Rejection(message, 400, null, [{ error: { code: 400, message, status: 'INVALID_ARGUMENT' } }]);
+    }
+    default:
+      return new Rejection(`Unrecognized request argument supplied: ${field}`);
   }
 }
 
@@ -173,7 +220,17 @@ function validate(body: unknown, rules: MockRules): void {
   }
   if (body.stream_options !== undefined && !isObj(body.stream_options)) throw new Rejection("Invalid type for 'stream_options': expected an object.");
   for (const f of rules.rejectFields ?? []) {
-    if (body[f] !== undefined) throw new Rejection(`Unrecognized request argument supplied: ${f}`);
+    if (body[f] !== undefined) throw fieldRejection(rules, [f], body[f]);
+  }
+  if (rules.allowedReasoningEfforts && body.reasoning_effort !== undefined && !rules.allowedReasoningEfforts.includes(body.reasoning_effort as string)) {
+    throw new Rejection(`Invalid reasoning_effort: ${String(body.reasoning_effort)}. Valid values are: ${rules.allowedReasoningEfforts.join(', ')}`);
+  }
+  if (rules.rejectStrict) {
+    const tools = Array.isArray(body.tools) ? body.tools : [];
+    const strictTool = tools.findIndex((t) => isObj(t) && isObj(t.function) && t.function.strict !== undefined);
+    if (strictTool >= 0) throw fieldRejection(rules, ['tools', strictTool, 'function', 'strict'], true);
+    const format = body.response_format;
+    if (isObj(format) && isObj(format.json_schema) && format.json_schema.strict !== undefined) throw fieldRejection(rules, ['response_format', 'json_schema', 'strict'], true);
   }
 
   // tools
@@ -214,7 +271,8 @@ function validate(body: unknown, rules: MockRules): void {
     const where = `messages[${i}]`;
     if (!isObj(m)) throw new Rejection(`Invalid '${where}': expected an object.`);
     const role = m.role;
-    if (role !== 'system' && role !== 'user' && role !== 'assistant' && role !== 'tool') {
+    const developer = role === 'developer' && rules.developerRole === 'accept';
+    if (role !== 'system' && role !== 'user' && role !== 'assistant' && role !== 'tool' && !developer) {
       throw new Rejection(`Invalid value: ${JSON.stringify(role)}. Supported values are: 'system', 'assistant', 'user' and 'tool'. (${where}.role)`);
     }
     if (role !== 'tool' && pending.length > 0) {
@@ -222,8 +280,17 @@ function validate(body: unknown, rules: MockRules): void {
     }
     if (role !== 'tool') answerable = new Set();
 
-    if (role === 'system' || role === 'user') {
+    if (role === 'system' || role === 'user' || developer) {
       checkParts(m.content, where);
+      if (Array.isArray(m.content) && (rules.rejectContentArraysOn ?? []).includes(role as 'system' | 'user')) {
+        throw new Rejection(`Invalid '${where}.content': ${String(role)} content must be a string.`);
+      }
+      if (rules.rejectImages && Array.isArray(m.content)) {
+        const image = m.content.findIndex((p) => isObj(p) && p.type === 'image_url');
+        if (image >= 0) {
+          throw new Rejection(`Failed to deserialize the JSON body into the target type: messages[${i}]: unknown variant \`image_url\`, expected \`text\``, 422);
+        }
+      }
       if (role === 'system' && rules.singleLeadingSystem && i !== 0) {
         throw new Rejection(`System message must be at the beginning (${where}).`);
       }
@@ -236,6 +303,9 @@ function validate(body: unknown, rules: MockRules): void {
       }
       for (const f of ['reasoning_content', 'reasoning'] as const) {
         if (m[f] !== undefined && m[f] !== null && typeof m[f] !== 'string') throw new Rejection(`Invalid '${where}.${f}': expected a string.`);
+      }
+      for (const f of rules.rejectMessageFields ?? []) {
+        if (m[f] !== undefined) throw fieldRejection(rules, ['messages', i, 'assistant', f], m[f]);
       }
       const calls = m.tool_calls;
       if (calls === undefined || calls === null) {
@@ -250,6 +320,7 @@ function validate(body: unknown, rules: MockRules): void {
         const w = `${where}.tool_calls[${j}]`;
         if (!isObj(c)) throw new Rejection(`Invalid '${w}': expected an object.`);
         if (typeof c.id !== 'string' || c.id.length === 0) throw new Rejection(`Missing required parameter: '${w}.id'.`);
+        if (rules.requireToolCallIdPattern && !rules.requireToolCallIdPattern.test(c.id)) throw toolCallIdRejection(c.id, rules.requireToolCallIdPattern);
         if (ids.includes(c.id)) throw new Rejection(`Invalid '${w}.id': duplicate tool call id '${c.id}'.`);
         if (c.type !== 'function') throw new Rejection(`Invalid value for '${w}.type': ${JSON.stringify(c.type)}. Supported values are: 'function'.`);
         const fn = c.function;
@@ -273,6 +344,7 @@ function validate(body: unknown, rules: MockRules): void {
 
     // tool
     const id = m.tool_call_id;
+    if (rules.requireToolCallIdPattern && typeof id === 'string' && !rules.requireToolCallIdPattern.test(id)) throw toolCallIdRejection(id, rules.requireToolCallIdPattern);
     if (typeof id !== 'string' || !answerable.has(id)) {
       throw new Rejection(`Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'. (${where}, tool_call_id ${JSON.stringify(id)})`);
     }
@@ -284,6 +356,12 @@ function validate(body: unknown, rules: MockRules): void {
   if (pending.length > 0) {
     throw new Rejection(`An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${pending.join(', ')}`);
   }
+}
+
+function toolCallIdRejection(id: string, pattern: RegExp): Rejection {
+  // Mistral's wording, for its pattern; a generic one otherwise.
+  const rule = pattern.source === '^[a-zA-Z0-9]{9}$' ? 'a-z, A-Z, 0-9, with a length of 9' : `match ${pattern}`;
+  return new Rejection(`Tool call id was ${id} but must be ${rule}.`, 400, '3280');
 }
 
 function checkReasoningRule(body: unknown, rules: MockRules): void {
@@ -352,15 +430,30 @@ function streamChunks(turn: MockTurn, r: Resolved, base: { id: string; created: 
   }
   for (const p of contentPieces) out.push(chunk({ content: p }));
   r.calls.forEach((c, index) => {
+    if (rules.omitToolCallIndex) {
+      out.push(chunk({ tool_calls: [{ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }] }));
+      return;
+    }
     out.push(chunk({ tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] }));
     for (const frag of split(c.arguments, 3)) {
       const extra = turn.repeatToolCallIds ? { id: c.id, type: 'function' } : {};
       out.push(chunk({ tool_calls: [{ index, ...extra, function: { arguments: frag } }] }));
     }
   });
+  if (rules.usageIn === 'x_groq') {
+    // Groq: usage rides on the finish chunk, under x_groq (vercel/ai#1651).
+    out.push({ ...chunk({}, r.finishReason), x_groq: { id: 'req_mock', usage: r.usage } } as ChatChunk);
+    return out;
+  }
   out.push(chunk({}, r.finishReason));
   if (includeUsage) out.push({ ...base, object: 'chat.completion.chunk', choices: [], usage: r.usage });
   return out;
+}
+
+/** A fresh tool-call id in the provider's style. */
+function generatedCallId(n: number, rules: MockRules): string {
+  if (rules.toolCallIdStyle === 'alnum9') return `M${String(n % 1e8).padStart(8, '0')}`;
+  return `call_${n}`;
 }
 
 function completionBody(turn: MockTurn, r: Resolved, base: { id: string; created: number; model: string }, rules: MockRules): unknown {
@@ -471,7 +564,7 @@ export async function startMockUpstream(o: MockUpstreamOptions): Promise<MockUps
       checkReasoningRule(body, rules);
     } catch (e) {
       if (!(e instanceof Rejection)) throw e;
-      return reject(e.status, e.message, openAiError(e.message, 'invalid_request_error', e.code));
+      return reject(e.status, e.message, e.body ?? openAiError(e.message, 'invalid_request_error', e.code));
     }
 
     const request = body as ChatRequest;
@@ -499,7 +592,7 @@ export async function startMockUpstream(o: MockUpstreamOptions): Promise<MockUps
     }
 
     const resolved: Resolved = {
-      calls: (turn.toolCalls ?? []).map((c) => ({ id: c.id ?? `call_${++callCounter}`, name: c.name, arguments: c.arguments })),
+      calls: (turn.toolCalls ?? []).map((c) => ({ id: c.id ?? generatedCallId(++callCounter, rules), name: c.name, arguments: c.arguments })),
       finishReason: turn.finishReason ?? (turn.toolCalls && turn.toolCalls.length > 0 ? 'tool_calls' : 'stop'),
       usage: buildUsage(turn),
     };
@@ -523,7 +616,7 @@ export async function startMockUpstream(o: MockUpstreamOptions): Promise<MockUps
     const includeUsage = streamUsage === 'always' || (streamUsage === 'when-requested' && request.stream_options?.include_usage === true);
     // Copy: the turn may be replayed (array form repeats its last turn), so never mutate it.
     const frames = turn.rawFrames ? [...turn.rawFrames] : streamChunks(turn, resolved, base, rules, includeUsage).map((c) => sseFrame(c));
-    if (!turn.omitDone) frames.push('data: [DONE]\n\n');
+    if (!turn.omitDone && !rules.omitDone) frames.push('data: [DONE]\n\n');
 
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...extraHeaders });
     res.flushHeaders();
