@@ -80,6 +80,22 @@ describe('process faults around run', () => {
     expect(result.all).not.toContain(KEY);
   }, 120_000);
 
+  it('SIGHUP (the terminal went away) while Codex waits on the model: passed on, 128 + 1, nothing left', async () => {
+    const model = heldModel();
+    const { s, m } = await setUp({ turns: model.turns });
+    const run = codexExec(s, m.url, 'Think hard.', { key: KEY });
+    await waitFor(model.arrived, 'Codex to call the model');
+    const codex = runningCodex(s);
+    strays = [codex.shim, codex.native];
+
+    run.kill('SIGHUP');
+    const result = await run;
+
+    expect(result.exitCode, result.all).toBe(129);
+    expect(s.leftovers()).toEqual([]);
+    await waitFor(() => processesMentioning(codex.profileName).length === 0, 'every Codex process to be gone', 10_000);
+  }, 120_000);
+
   it('the bridge killed with SIGKILL leaves its profile behind; the next run sweeps it and works', async () => {
     const model = heldModel();
     const { s, m } = await setUp({ turns: model.turns });
