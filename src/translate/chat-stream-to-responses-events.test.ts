@@ -233,6 +233,11 @@ describe('ChatStreamToResponsesEvents with provider quirks', () => {
     expect(items[0].summary).toEqual([{ type: 'summary_text', text: 'Hmm, two.' }]);
   });
 
+  it("reads Kimi's usage from inside the finishing choice", () => {
+    const { events } = run([delta({ content: 'ok' }), { choices: [{ index: 0, delta: {}, finish_reason: 'stop', usage: { prompt_tokens: 19, completion_tokens: 13, total_tokens: 32 } }] }]);
+    expect(last(events).response.usage).toMatchObject({ input_tokens: 19, output_tokens: 13, total_tokens: 32 });
+  });
+
   it("reads Groq's usage from x_groq", () => {
     const { events } = run([delta({ content: 'ok' }), { choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], x_groq: { usage: { prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 } } }]);
     expect(last(events).response.usage).toMatchObject({ input_tokens: 7, output_tokens: 2, total_tokens: 9 });

@@ -120,9 +120,10 @@ export class ChatStreamToResponsesEvents {
       return this.fail(mapInStreamError(chunk.error, this.context.upstreamHost));
     }
     const events: ResponsesStreamEvent[] = [];
-    const usage = chunk.usage ?? chunk.x_groq?.usage;
-    if (usage) this.usage = usage;
     const choice = Array.isArray(chunk.choices) ? chunk.choices.find((c) => (c?.index ?? 0) === 0) : undefined;
+    // Usage where OpenAI puts it, or where Groq (x_groq) and Kimi (inside the choice) do.
+    const usage = chunk.usage ?? chunk.x_groq?.usage ?? choice?.usage;
+    if (usage) this.usage = usage;
     if (!choice) return events;
     const delta = choice.delta;
     if (delta && typeof delta === 'object') {

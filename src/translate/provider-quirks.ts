@@ -7,7 +7,7 @@
 // - an `{"error": …}` inside a 200 stream, or finish_reason "error", ends the response as failed;
 // - reasoning is read from `reasoning_content` or `reasoning`, whichever arrives, and from
 //   Magistral-style `{"type":"thinking"}` content parts;
-// - usage is read from `usage`, or from Groq's `x_groq.usage`.
+// - usage is read from `usage`, from Groq's `x_groq.usage`, or from Kimi's `choices[0].usage`.
 
 /** What a provider-specific finish_reason means. */
 export type CanonicalFinishReason = 'stop' | 'tool_calls' | 'length' | 'content_filter' | 'error';

@@ -253,7 +253,8 @@ export interface ChatChunk {
   object?: string;
   created?: number;
   model?: string;
-  choices?: Array<{ index?: number; delta?: ChatChunkDelta; finish_reason?: string | null }>;
+  /** Kimi puts stream usage inside the finishing choice. */
+  choices?: Array<{ index?: number; delta?: ChatChunkDelta; finish_reason?: string | null; usage?: ChatUsage | null }>;
   usage?: ChatUsage | null;
   /** Groq puts usage here, on the last chunk. */
   x_groq?: { usage?: ChatUsage | null } | null;
