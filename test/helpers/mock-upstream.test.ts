@@ -569,3 +569,17 @@ describe('mock upstream: provider rules', () => {
     expect(chunks.some((c) => c.usage)).toBe(false);
   });
 });
+
+describe('mock upstream: more provider answer shapes', () => {
+  it("Kimi's usage inside the choice, Magistral's thinking parts (streamed and whole)", async () => {
+    const m = await start({ turns: [{ reasoning: 'Four.', content: '4' }], rules: { usageIn: 'choice', reasoningField: 'thinking-parts' } });
+    const { chunks } = await readSse(await post(m, { model: 'm', stream: true, messages: [user('2+2?')] }));
+    const finish = chunks.find((c) => c.choices?.[0]?.finish_reason)!;
+    expect(finish.choices![0].usage).toMatchObject({ prompt_tokens: 100 });
+    const thinking = chunks.flatMap((c) => (Array.isArray(c.choices?.[0]?.delta?.content) ? (c.choices![0].delta!.content as Array<{ type?: string }>) : []));
+    expect(thinking.every((p) => p.type === 'thinking')).toBe(true);
+    expect(thinking.length).toBeGreaterThan(0);
+    const whole = (await (await post(m, { model: 'm', messages: [user('2+2?')] })).json()) as { choices: Array<{ message: { content: unknown } }> };
+    expect(whole.choices[0].message.content).toEqual([{ type: 'thinking', thinking: [{ type: 'text', text: 'Four.' }] }, { type: 'text', text: '4' }]);
+  });
+});

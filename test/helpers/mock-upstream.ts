@@ -62,7 +62,7 @@ export interface MockRules {
   reasoning?: ReasoningRule;
   /** Where the mock puts reasoning in its answers, and which message field the rule checks
    *  ('think-tags' puts `<think>…</think>` in content; the rule then checks `reasoning_content`). */
-  reasoningField?: 'reasoning_content' | 'reasoning' | 'think-tags';
+  reasoningField?: 'reasoning_content' | 'reasoning' | 'think-tags' | 'thinking-parts';
   /** Usage in streams: only with stream_options.include_usage (default), always, or never. */
   streamUsage?: 'when-requested' | 'always' | 'never';
   /** Top-level request keys this provider refuses, e.g. ['parallel_tool_calls', 'stream_options']. */
@@ -96,7 +96,7 @@ export interface MockRules {
   /** Ids the mock generates for tool calls: `call_<n>` (default) or Mistral's 9 alphanumerics. */
   toolCallIdStyle?: 'call_n' | 'alnum9';
   /** Where stream usage goes: `usage` (default), or Groq's `x_groq.usage` on the finish chunk. */
-  usageIn?: 'usage' | 'x_groq';
+  usageIn?: 'usage' | 'x_groq' | 'choice';
   /** Stream tool-call deltas without `index`, each call whole in one chunk (as some servers do). */
   omitToolCallIndex?: boolean;
   /** End every stream without `data: [DONE]`. */
@@ -421,7 +421,10 @@ function streamChunks(turn: MockTurn, r: Resolved, base: { id: string; created: 
 
   if (turn.reasoning) {
     const pieces = split(turn.reasoning, 3);
-    if (field === 'think-tags') {
+    if (field === 'thinking-parts') {
+      // Magistral: thinking as content parts.
+      for (const p of pieces) out.push(chunk({ content: [{ type: 'thinking', thinking: [{ type: 'text', text: p }] }] }));
+    } else if (field === 'think-tags') {
       // The opening and closing tags each arrive split across two deltas, as token streams do.
       for (const c of ['<th', 'ink>', ...pieces, '</thi', 'nk>']) out.push(chunk({ content: c }));
     } else {
@@ -440,6 +443,12 @@ function streamChunks(turn: MockTurn, r: Resolved, base: { id: string; created: 
       out.push(chunk({ tool_calls: [{ index, ...extra, function: { arguments: frag } }] }));
     }
   });
+  if (rules.usageIn === 'choice') {
+    // Kimi: usage inside the finishing choice (northes/go-moonshot#17).
+    const finish = chunk({}, r.finishReason);
+    out.push({ ...finish, choices: [{ ...finish.choices![0], usage: r.usage }] });
+    return out;
+  }
   if (rules.usageIn === 'x_groq') {
     // Groq: usage rides on the finish chunk, under x_groq (vercel/ai#1651).
     out.push({ ...chunk({}, r.finishReason), x_groq: { id: 'req_mock', usage: r.usage } } as ChatChunk);
@@ -462,7 +471,10 @@ function completionBody(turn: MockTurn, r: Resolved, base: { id: string; created
   const message: Record<string, unknown> = { role: 'assistant' };
   if (turn.reasoning && field === 'think-tags') content = `<think>${turn.reasoning}</think>${content ?? ''}`;
   message.content = content;
-  if (turn.reasoning && field !== 'think-tags') message[field] = turn.reasoning;
+  if (turn.reasoning && field === 'thinking-parts') {
+    message.content = [{ type: 'thinking', thinking: [{ type: 'text', text: turn.reasoning }] }, ...(content ? [{ type: 'text', text: content }] : [])];
+  }
+  if (turn.reasoning && field !== 'think-tags' && field !== 'thinking-parts') message[field] = turn.reasoning;
   if (r.calls.length > 0) message.tool_calls = r.calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
   return {
     ...base,
