@@ -188,15 +188,18 @@ async function benchHistory() {
 
 // ---------- servers ----------
 
-async function startServers({ exposeGc = false } = {}) {
+async function startServers({ exposeGc = false, cappedStore = false } = {}) {
   const execArgv = exposeGc ? ['--expose-gc'] : [];
   const profArgv = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.join(BENCH, 'profiles')}`] : [];
   const mock = await startProcess(path.join(BENCH, 'lib/mock-upstream.mjs'));
   const env = { BENCH_UPSTREAM: `${mock.origin}/v1`, BENCH_TOKEN: TOKEN, BENCH_UPSTREAM_KEY: UPSTREAM_KEY };
-  const [bridge, passThrough, baseline] = await Promise.all([
+  const [bridge, passThrough, baseline, capped] = await Promise.all([
     startProcess(path.join(BENCH, 'lib/bridge-process.mjs'), { env: { ...env, ...(bridgeDist && { BENCH_DIST: bridgeDist }) }, execArgv: [...execArgv, ...profArgv] }),
     startProcess(path.join(BENCH, 'lib/passthrough-process.mjs'), { env, execArgv }),
     compareDist ? startProcess(path.join(BENCH, 'lib/bridge-process.mjs'), { env: { ...env, BENCH_DIST: compareDist }, execArgv }) : undefined,
+    cappedStore
+      ? startProcess(path.join(BENCH, 'lib/bridge-process.mjs'), { env: { ...env, ...(bridgeDist && { BENCH_DIST: bridgeDist }), BENCH_MAX_RESPONSES: '10' }, execArgv })
+      : undefined,
   ]);
 
   const codexRequest = codexFirstTurn();
@@ -219,16 +222,18 @@ async function startServers({ exposeGc = false } = {}) {
     passThrough: createTarget({ name: 'pass-through', origin: passThrough.origin, ...chat }),
     bridge: responses('bridge', bridge.origin),
     ...(baseline && { baseline: responses('baseline bridge', baseline.origin) }),
+    ...(capped && { capped: responses('bridge, store capped', capped.origin) }),
   };
   return {
     mock,
     bridge,
     passThrough,
     baseline,
+    capped,
     targets,
     async stop() {
       await Promise.all(Object.values(targets).map((t) => t.close()));
-      await Promise.all([bridge.stop(), passThrough.stop(), baseline?.stop()]);
+      await Promise.all([bridge.stop(), passThrough.stop(), baseline?.stop(), capped?.stop()]);
       await mock.stop();
     },
   };
@@ -483,10 +488,10 @@ async function benchSessionsFile() {
 
 async function benchRss() {
   const { model, warmup, requests, concurrency } = CONFIG.rss;
-  const servers = await startServers({ exposeGc: true });
+  const servers = await startServers({ exposeGc: true, cappedStore: true });
   try {
     const growth = {};
-    for (const name of NAMES.filter((n) => n !== 'direct')) {
+    for (const name of [...NAMES.filter((n) => n !== 'direct'), 'capped']) {
       const target = servers.targets[name];
       const proc = servers[name];
       await runConcurrently(warmup, concurrency, () => target.stream(model));
@@ -507,11 +512,17 @@ async function benchRss() {
     }
     details.rss = { model, warmup, concurrency, ...growth };
     figure('rssGrowthMB', {
-      label: `RSS growth over ${growth.bridge.requests} requests (after GC, Codex first-turn request each)`,
+      label: `RSS growth over ${growth.bridge.requests} requests (after GC; each a Codex first turn, kept by the SessionStore)`,
       unit: 'MB',
       value: growth.bridge.rssGrowthMB,
       floor: growth.passThrough.rssGrowthMB,
       baseline: ifCompared(() => growth.baseline.rssGrowthMB),
+      target: 10,
+    });
+    figure('rssGrowthCappedStoreMB', {
+      label: '  the same with the SessionStore capped at 10 responses (what is not the store)',
+      unit: 'MB',
+      value: growth.capped.rssGrowthMB,
       target: 10,
     });
     log(`RSS growth pass-through ${growth.passThrough.rssGrowthMB.toFixed(1)} MB, bridge ${growth.bridge.rssGrowthMB.toFixed(1)} MB (heap ${growth.bridge.heapBeforeMB} → ${growth.bridge.heapAfterMB} MB)`);

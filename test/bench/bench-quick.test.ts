@@ -36,6 +36,7 @@ const EXPECTED = [
   'sessionsFileBlockP95Ms',
   'sessionsFileOpenMs',
   'rssGrowthMB',
+  'rssGrowthCappedStoreMB',
 ];
 
 describe('npm run bench -- --quick', () => {
