@@ -423,7 +423,7 @@ export class ChatStreamToResponsesEvents {
       model: this.context.model,
       output,
       output_text: text,
-      usage: this.status === 'in_progress' ? null : convertChatUsage(this.usage),
+      usage: this.status === 'in_progress' ? null : convertChatUsage(this.usage, { reasoningSeparate: this.quirks.reasoningTokensSeparate }),
       error: this.error,
       incomplete_details: null,
       previous_response_id: this.context.previousResponseId ?? null,

@@ -11,6 +11,11 @@ describe('convertChatUsage', () => {
       output_tokens_details: { reasoning_tokens: 5 },
     });
   });
+  it('adds reasoning tokens to the output where the provider counts them apart (xAI)', () => {
+    const xai = { prompt_tokens: 300, completion_tokens: 5, total_tokens: 320, completion_tokens_details: { reasoning_tokens: 15 } };
+    expect(convertChatUsage(xai, { reasoningSeparate: true })).toMatchObject({ output_tokens: 20, total_tokens: 320, output_tokens_details: { reasoning_tokens: 15 } });
+    expect(convertChatUsage(xai)).toMatchObject({ output_tokens: 5, output_tokens_details: { reasoning_tokens: 5 } });
+  });
   it("reads DeepSeek's prompt_cache_hit_tokens and fills a missing total", () => {
     expect(convertChatUsage({ prompt_tokens: 10, completion_tokens: 2, prompt_cache_hit_tokens: 8 })).toMatchObject({ total_tokens: 12, input_tokens_details: { cached_tokens: 8 } });
   });

@@ -4,10 +4,15 @@ import type { ChatUsage, ResponsesUsage } from './types.js';
 const count = (value: unknown): number =>
   typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.min(Math.floor(value), Number.MAX_SAFE_INTEGER) : 0;
 
-/** Chat usage → Responses usage, in the exact shape Codex parses (a wrong shape is a retry loop). */
-export function convertChatUsage(usage: ChatUsage | null | undefined): ResponsesUsage {
+/**
+ * Chat usage → Responses usage, in the exact shape Codex parses (a wrong shape is a retry loop).
+ * `reasoningSeparate`: the provider counts reasoning_tokens outside completion_tokens (xAI), so
+ * the output is their sum.
+ */
+export function convertChatUsage(usage: ChatUsage | null | undefined, { reasoningSeparate = false }: { reasoningSeparate?: boolean } = {}): ResponsesUsage {
   const input = count(usage?.prompt_tokens);
-  const output = count(usage?.completion_tokens);
+  const completion = count(usage?.completion_tokens);
+  const output = reasoningSeparate ? Math.min(completion + count(usage?.completion_tokens_details?.reasoning_tokens), Number.MAX_SAFE_INTEGER) : completion;
   const cached = count(usage?.prompt_tokens_details?.cached_tokens) || count(usage?.prompt_cache_hit_tokens);
   return {
     input_tokens: input,

@@ -44,6 +44,8 @@ export interface ProviderQuirks {
   doneMarker: 'optional' | 'required';
   /** Provider-specific finish_reason values and what they mean (on top of the common ones). */
   finishReasons: Record<string, CanonicalFinishReason>;
+  /** Usage counts reasoning_tokens outside completion_tokens (xAI): output tokens are their sum. */
+  reasoningTokensSeparate: boolean;
 }
 
 export const DEFAULT_QUIRKS: Readonly<ProviderQuirks> = Object.freeze({
@@ -60,6 +62,7 @@ export const DEFAULT_QUIRKS: Readonly<ProviderQuirks> = Object.freeze({
   toolNameMaxLength: 64,
   doneMarker: 'optional',
   finishReasons: {},
+  reasoningTokensSeparate: false,
 }) as Readonly<ProviderQuirks>;
 
 /** Defaults with `overrides` on top (undefined entries ignored). */

@@ -35,6 +35,7 @@ export const QUIRK_SWITCHES: { [K in keyof ProviderQuirks]: { values: string; pa
     parse: (value) => (/^\d+$/.test(value) && Number(value) >= 16 && Number(value) <= 64 ? Number(value) : undefined),
   },
   doneMarker: { values: 'optional|required', parse: oneOf('optional', 'required') },
+  reasoningTokensSeparate: { values: 'true|false', parse: bool },
   finishReasons: {
     values: `comma-separated reason:meaning, meaning one of ${CANONICAL.join('|')} (e.g. model_length:length)`,
     parse: (value) => {
