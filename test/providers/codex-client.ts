@@ -12,7 +12,21 @@ export const CODEX_TURN_1 = captured[0].body;
 /** A bridge (with the provider's quirk profile) in front of a mock that enforces the provider's rules. */
 export async function startProviderBridge(id: string, turns: MockTurn[], overrides: Record<string, unknown> = {}, log?: (line: string) => void) {
   const mock = providerMock(id);
-  const script = mock.exposesReasoning ? turns : turns.map(({ reasoning: _reasoning, ...turn }) => turn);
+  const script = turns.map((turn): MockTurn => {
+    const out = mock.exposesReasoning ? { ...turn } : (({ reasoning: _reasoning, ...rest }) => rest)(turn);
+    if (mock.reasoningTokensSeparate && turn.usage) {
+      // The same counts, reported the provider's way: completion_tokens without the reasoning.
+      const { prompt_tokens, completion_tokens, cached_tokens = 0, reasoning_tokens = 0 } = turn.usage;
+      out.rawUsage = {
+        prompt_tokens,
+        completion_tokens: completion_tokens - reasoning_tokens,
+        total_tokens: prompt_tokens + completion_tokens,
+        prompt_tokens_details: { cached_tokens },
+        completion_tokens_details: { reasoning_tokens },
+      };
+    }
+    return out;
+  });
   return startBridgeWithMock({ turns: script, rules: mock.rules }, { provider: id, ...(log && { log }), ...overrides });
 }
 

@@ -7,6 +7,8 @@ export interface ProviderMock {
   rules: MockRules;
   /** Whether the provider shows the model's reasoning at all through its chat API. */
   exposesReasoning: boolean;
+  /** xAI counts reasoning_tokens apart from completion_tokens (the scripts' usage is OpenAI-style). */
+  reasoningTokensSeparate?: boolean;
 }
 
 const MISTRAL_TOOL_CALL_ID = /^[a-zA-Z0-9]{9}$/;
@@ -37,7 +39,7 @@ export const PROVIDER_MOCKS: ProviderMock[] = [
     },
   },
   // grok-3-mini: reasoning_effort low|high only.
-  { id: 'xai', exposesReasoning: true, rules: { reasoningField: 'reasoning_content', allowedReasoningEfforts: ['low', 'high'] } },
+  { id: 'xai', exposesReasoning: true, reasoningTokensSeparate: true, rules: { reasoningField: 'reasoning_content', allowedReasoningEfforts: ['low', 'high'] } },
   // reasoning_effort none|low|medium|high; no [DONE]; whole, index-less tool calls; thoughts hidden.
   { id: 'gemini', exposesReasoning: false, rules: { allowedReasoningEfforts: ['none', 'low', 'medium', 'high'], omitDone: true, omitToolCallIndex: true, rejectionStyle: 'gemini' } },
   { id: 'ollama', exposesReasoning: true, rules: { reasoningField: 'reasoning' } },
