@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { convertChatResponseToResponse } from './convert-chat-response-to-response.js';
 import { convertToChatTools } from './convert-to-chat-tools.js';
 import { decodeReasoningEnvelope } from './reasoning-envelope.js';
+import { DEFAULT_QUIRKS } from './provider-quirks.js';
 
 const { toolNames } = convertToChatTools([{ type: 'namespace', name: 'mcp__demo', tools: [{ type: 'function', name: 'echo_text' }] }]);
 const context = { responseId: 'resp_b', model: 'm', createdAt: 1, toolNames, upstreamHost: 'h' };
@@ -39,5 +40,26 @@ describe('convertChatResponseToResponse', () => {
   it('fails on an error body or a non-object', () => {
     expect(convertChatResponseToResponse({ error: { message: 'Insufficient Balance' } }, context)).toMatchObject({ status: 'failed', error: { code: 'insufficient_quota' } });
     expect(convertChatResponseToResponse('nope' as never, context)).toMatchObject({ status: 'failed', error: { code: 'upstream_invalid_response' } });
+  });
+});
+
+describe('convertChatResponseToResponse with provider quirks', () => {
+  const withQuirks = { ...context, quirks: { ...DEFAULT_QUIRKS, reasoningField: 'think-tags' as const, finishReasons: { model_length: 'length' as const } } };
+
+  it('parses <think> out of a whole answer, and maps a provider finish_reason to incomplete', () => {
+    const response = convertChatResponseToResponse({ choices: [{ message: { role: 'assistant', content: '<think>hmm</think>\n\nanswer' }, finish_reason: 'model_length' }] }, withQuirks);
+    expect(response.output.map((i) => i.type)).toEqual(['reasoning', 'message']);
+    expect(decodeReasoningEnvelope((response.output[0] as { encrypted_content?: string }).encrypted_content)?.text).toBe('hmm');
+    expect(response.output_text).toBe('answer');
+    expect(response).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } });
+  });
+
+  it("reads Magistral's content parts in a whole answer", () => {
+    const response = convertChatResponseToResponse(
+      { choices: [{ message: { role: 'assistant', content: [{ type: 'thinking', thinking: [{ type: 'text', text: 'four' }] }, { type: 'text', text: '4' }] }, finish_reason: 'stop' }] },
+      context,
+    );
+    expect(response.output.map((i) => i.type)).toEqual(['reasoning', 'message']);
+    expect(response.output_text).toBe('4');
   });
 });
