@@ -15,7 +15,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -65,6 +65,7 @@ const CONFIG = quick
     };
 
 const deadline = performance.now() + CONFIG.timeLimitMs;
+const startLoad = loadavg()[0];
 const watchdog = setTimeout(() => {
   process.stderr.write(`bench: gave up after ${CONFIG.timeLimitMs / 1000} s\n`);
   process.exit(1);
@@ -128,7 +129,7 @@ function figure(key, { label, unit, value, floor = null, baseline, target, notMe
     floor: floor === null ? null : round(floor),
     ...(baseline !== undefined && { baseline: round(baseline) }),
     target,
-    within: notMeasured ? null : value <= target,
+    within: notMeasured || target === null ? null : value <= target,
     ...(notMeasured && { notMeasured }),
   };
 }
@@ -147,6 +148,8 @@ function machine() {
     cpu: cpuModel ?? cpus()[0]?.model ?? 'unknown',
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
+    /** 1-minute load average when the bench started and ended: other work on the machine skews the figures. */
+    loadAverage: { start: round(startLoad, 2), end: round(loadavg()[0], 2) },
   };
 }
 
@@ -281,16 +284,29 @@ async function benchFirstToken(targets) {
 
 // ---------- 3. one long stream ----------
 
-async function benchLongStream(targets) {
+async function benchLongStream(servers) {
+  const { targets } = servers;
   const { chunks, paced, flat, repeats } = CONFIG.stream;
   const out = {};
   for (const [kind, model] of [['paced', paced], ['flat', flat]]) {
     const wall = perName();
+    // CPU time the proxy process spent on each stream: steadier than wall time on a busy machine.
+    const cpu = perName();
     for (const name of NAMES) await targets[name].stream(model); // warm-up
     for (let i = 0; i < repeats && performance.now() < deadline; i++) {
-      for (const name of NAMES) wall[name].push((await targets[name].stream(model)).totalMs);
+      for (const name of NAMES) {
+        const proxy = name === 'direct' ? undefined : servers[name];
+        const cpuBefore = await proxy?.cpuMs();
+        wall[name].push((await targets[name].stream(model)).totalMs);
+        if (proxy) cpu[name].push((await proxy.cpuMs()) - cpuBefore);
+      }
     }
-    out[kind] = { model, ms: Object.fromEntries(NAMES.map((name) => [name, median(wall[name])])), samples: wall };
+    out[kind] = {
+      model,
+      ms: Object.fromEntries(NAMES.map((name) => [name, median(wall[name])])),
+      cpuMs: Object.fromEntries(NAMES.filter((name) => name !== 'direct').map((name) => [name, median(cpu[name])])),
+      samples: wall,
+    };
   }
   details.longStream = { chunks, ...out };
   const ratio = (kind, name) => out[kind].ms[name] / out[kind].ms.direct;
@@ -309,6 +325,15 @@ async function benchLongStream(targets) {
     floor: ratio('flat', 'passThrough'),
     baseline: ifCompared(() => ratio('flat', 'baseline')),
     target: 1.5,
+  });
+  const perChunk = (name) => (out.flat.cpuMs[name] * 1000) / chunks;
+  figure('longStreamCpuPerChunkUs', {
+    label: '  CPU time of the proxy process per chunk of that stream',
+    unit: 'µs',
+    value: perChunk('bridge'),
+    floor: perChunk('passThrough'),
+    baseline: ifCompared(() => perChunk('baseline')),
+    target: null,
   });
   log(`long stream paced ${NAMES.map((n) => out.paced.ms[n].toFixed(1)).join(' / ')} ms, flat out ${NAMES.map((n) => out.flat.ms[n].toFixed(1)).join(' / ')} ms`);
 }
@@ -548,7 +573,7 @@ export function table(results) {
     f.notMeasured ? `n/a (${f.notMeasured})` : formatValue(f.value, f.unit),
     formatValue(f.floor, f.unit),
     ...(compared ? [formatValue(f.baseline, f.unit)] : []),
-    `≤ ${formatValue(f.target, f.unit)}`,
+    f.target === null ? '' : `≤ ${formatValue(f.target, f.unit)}`,
     f.within === null ? '' : f.within ? 'yes' : '**no**',
   ]);
   const header = ['measure', 'bridge', 'pass-through floor', ...(compared ? ['baseline bridge'] : []), 'target', 'met'];
@@ -566,7 +591,7 @@ async function main() {
     const servers = await startServers();
     try {
       if (wants('firstToken')) await benchFirstToken(servers.targets);
-      if (wants('stream')) await benchLongStream(servers.targets);
+      if (wants('stream')) await benchLongStream(servers);
       if (wants('parallel')) await benchParallel(servers.targets);
       if (wants('startup')) await benchStartup(servers.mock.origin);
     } finally {
@@ -587,7 +612,7 @@ async function main() {
   };
   writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
   const m = results.machine;
-  process.stdout.write(`\ncodex-bridge bench (${results.mode}), ${m.nproc} × ${m.cpu}, Node ${m.node}, ${results.seconds} s\n\n${table(results)}\n\nwritten to ${path.relative(process.cwd(), outFile) || outFile}\n`);
+  process.stdout.write(`\ncodex-bridge bench (${results.mode}), ${m.nproc} × ${m.cpu}, Node ${m.node}, ${results.seconds} s, load average ${m.loadAverage.start} → ${m.loadAverage.end}\n\n${table(results)}\n\nwritten to ${path.relative(process.cwd(), outFile) || outFile}\n`);
 }
 
 try {

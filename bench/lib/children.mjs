@@ -22,25 +22,32 @@ export async function startProcess(file, { env = {}, execArgv = [], timeoutMs = 
     });
   });
   let nextId = 0;
+  const ask = (type) => {
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${type} report within 10 s`)), 10_000);
+      const onMessage = (message) => {
+        if (message?.type === type && message.id === id) {
+          clearTimeout(timer);
+          child.off('message', onMessage);
+          resolve(message);
+        }
+      };
+      child.on('message', onMessage);
+      child.send({ type, id });
+    });
+  };
   return {
     port,
     origin: `http://127.0.0.1:${port}`,
     pid: child.pid,
     /** Memory after a full GC (the process needs --expose-gc for the GC). */
     memory() {
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no memory report within 10 s')), 10_000);
-        const onMessage = (message) => {
-          if (message?.type === 'memory' && message.id === id) {
-            clearTimeout(timer);
-            child.off('message', onMessage);
-            resolve(message);
-          }
-        };
-        child.on('message', onMessage);
-        child.send({ type: 'memory', id });
-      });
+      return ask('memory');
+    },
+    /** CPU time (user + system) the process has used so far, in ms. */
+    async cpuMs() {
+      return (await ask('cpu')).micros / 1000;
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

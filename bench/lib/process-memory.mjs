@@ -1,5 +1,5 @@
 // IPC for the bench's server processes: report memory on request (after a full GC when the process
-// runs with --expose-gc), exit when told to or when the bench itself goes away.
+// runs with --expose-gc) and CPU time used so far, exit when told to or when the bench goes away.
 
 export function serveMemoryRequests(close) {
   let exiting = false;
@@ -18,6 +18,11 @@ export function serveMemoryRequests(close) {
   process.on('disconnect', exit);
   process.on('message', async (message) => {
     if (message?.type === 'exit') return exit();
+    if (message?.type === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send({ type: 'cpu', id: message.id, micros: user + system });
+      return;
+    }
     if (message?.type === 'memory') {
       if (typeof globalThis.gc === 'function') {
         for (let i = 0; i < 3; i++) {
