@@ -27,6 +27,7 @@ const EXPECTED = [
   'historyRequestPathP50Ms',
   'firstTokenOverheadP50Ms',
   'firstTokenOverheadP99Ms',
+  'requestCpuMs',
   'longStreamRatio',
   'longStreamFlatOutRatio',
   'longStreamCpuPerChunkUs',
