@@ -182,7 +182,7 @@ export async function resolveUpstreamOptions(
   if (settings.ambiguous) throw new UsageError(ambiguityMessage(settings.ambiguous));
   if (!settings.upstream) throw new UsageError(NO_UPSTREAM_MESSAGE);
   if (!settings.model) {
-    throw new UsageError('no model given: pass --model <id> (e.g. deepseek-chat) or set CODEX_BRIDGE_MODEL');
+    throw new UsageError('no model given: pass --model <id> (e.g. deepseek-v4-flash) or set CODEX_BRIDGE_MODEL');
   }
   let apiKey: string | undefined;
   if (settings.apiKeyEnv) {

@@ -120,6 +120,6 @@ describe('codex-bridge serve (the real CLI)', () => {
   it('prints a usage mistake as one line and exits 2', async () => {
     const run = launch(['--upstream', 'https://api.example.com/v1']);
     expect(await run.exited).toBe(2);
-    expect(run.output().stderr).toBe('codex-bridge: no model given: pass --model <id> (e.g. deepseek-chat) or set CODEX_BRIDGE_MODEL\n');
+    expect(run.output().stderr).toBe('codex-bridge: no model given: pass --model <id> (e.g. deepseek-v4-flash) or set CODEX_BRIDGE_MODEL\n');
   });
 });
