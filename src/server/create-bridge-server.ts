@@ -6,7 +6,8 @@ import { guardRequest } from './guard-request.js';
 import type { ResponseRecord } from './handle-responses.js';
 import { parseJsonBody, readRequestBody } from './read-request-body.js';
 import { formatRequestReport, getRequestReport, HttpError, reportRequest, sendHttpError, sendJson } from './send-json.js';
-import { createUpstreamClient, makeKeyScrubber } from './upstream-client.js';
+import { createUpstreamClient } from './upstream-client.js';
+import { makeSecretRedactor } from './redact-secrets.js';
 import type { UpstreamClient } from './upstream-types.js';
 import { SessionStore } from '../sessions/session-store.js';
 
@@ -87,9 +88,7 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
   const store = deps.store ?? new SessionStore();
   const ownsUpstream = deps.upstream === undefined;
   const upstream = deps.upstream ?? createUpstreamClient(options);
-  const scrub = makeKeyScrubber(options.apiKey);
-  const scrubToken = makeKeyScrubber(options.token);
-  const clean = (text: string) => scrubToken(scrub(text));
+  const clean = makeSecretRedactor(options.apiKey, options.token);
   const createdAt = Math.floor(Date.now() / 1000);
   const modelObject = (id: string) => ({ id, object: 'model', created: createdAt, owned_by: 'codex-bridge' });
 

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BridgeOptions } from './bridge-options.js';
 import { reportRequest, sendJson, sendJsonError } from './send-json.js';
 import { SseWriter } from './sse-writer.js';
+import { makeSecretRedactor } from './redact-secrets.js';
 import { UpstreamConnectionError, type UpstreamClient, type UpstreamReply } from './upstream-types.js';
 import { refusedParameter, withoutParameter } from './adaptive-parameter-fallback.js';
 import { upstreamAdaptationFor } from './upstream-adaptation.js';
@@ -57,20 +58,13 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Removes the upstream key and the client token from anything that leaves the bridge. */
-export function makeScrubber(secrets: Array<string | undefined>): (text: string) => string {
-  const present = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4);
-  if (present.length === 0) return (text) => text;
-  return (text) => present.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
-}
-
 /**
  * POST /v1/responses, after auth and body decoding. `body` is the parsed JSON (any shape).
  * Owns the whole reply: a JSON error, an SSE stream, or a blocking JSON response.
  */
 export async function handleResponses(req: IncomingMessage, res: ServerResponse, body: unknown, deps: ResponsesHandlerDeps): Promise<void> {
   const { options, store } = deps;
-  const scrub = makeScrubber([options.apiKey, options.token]);
+  const scrub = makeSecretRedactor(options.apiKey, options.token);
   const upstreamHost = new URL(options.upstream).host;
   const responseId = `resp_${randomUUID().replace(/-/g, '')}`;
   const request = body as ResponsesRequest;

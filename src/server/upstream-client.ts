@@ -1,6 +1,7 @@
 import type { Dispatcher, Pool } from 'undici';
 import { createParser, type ParseError } from 'eventsource-parser';
 import type { BridgeOptions } from './bridge-options.js';
+import { makeSecretRedactor } from './redact-secrets.js';
 import { UpstreamConnectionError, type UpstreamCallOptions, type UpstreamClient, type UpstreamReply, type UpstreamStreamEvent } from './upstream-types.js';
 import type { ChatRequest } from '../translate/types.js';
 
@@ -57,7 +58,7 @@ export function createUpstreamClient(options: BridgeOptions): UpstreamClient {
     if (closed) throw new Error('the upstream client is closed');
     return (pool ??= new Pool(base.origin, poolOptions));
   }
-  const scrub = makeKeyScrubber(options.apiKey);
+  const scrub = makeSecretRedactor(options.apiKey);
 
   async function chat(body: ChatRequest, call: UpstreamCallOptions): Promise<UpstreamReply> {
     const { signal } = call;
@@ -189,16 +190,51 @@ export async function* parseSseBytes(source: AsyncIterable<Uint8Array>): AsyncGe
   yield* queue;
 }
 
+/** How long the end of a body may take to come after its `data: [DONE]` before the socket is dropped. */
+const AFTER_DONE_DRAIN_MS = 1_000;
+
 /** The upstream's SSE body as events; throws a readable Error if the connection breaks midway. */
 async function* sseEvents(body: ResponseData['body'], signal: AbortSignal, host: string): AsyncGenerator<UpstreamStreamEvent> {
+  const chunks = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  // Without return(): a consumer that stops early does not abort the body through its iterator
+  // (an AbortError with its stack, on every request); the finally below decides.
+  const source: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => ({ next: () => chunks.next() }) };
+  let sawDone = false;
   try {
-    yield* parseSseBytes(body as AsyncIterable<Buffer>);
+    for await (const event of parseSseBytes(source)) {
+      if (event.type === 'done') sawDone = true;
+      yield event;
+    }
   } catch (error) {
     throwIfAborted(signal);
     throw new Error(`upstream ${host} stream broke: ${describeConnectionError(error, 0).reason}`);
   } finally {
-    // Also when the consumer stops early: free the socket rather than leave the body unread.
-    if (!body.destroyed) body.destroy();
+    // Also when the consumer stops early: free the socket rather than leave the body unread. After
+    // [DONE] the body ends at once: read that end instead of aborting it.
+    if (!body.destroyed) {
+      if (sawDone && !signal.aborted) void readToEnd(chunks, body);
+      else body.destroy();
+    }
+  }
+}
+
+/** Reads what is left of a body (nothing, normally); destroys it if that takes too long or too much. */
+async function readToEnd(chunks: AsyncIterator<Buffer>, body: ResponseData['body']): Promise<void> {
+  const timer = setTimeout(() => body.destroy(), AFTER_DONE_DRAIN_MS);
+  timer.unref();
+  let bytes = 0;
+  try {
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      bytes += next.value.length;
+      if (bytes > ERROR_BODY_CAP) {
+        body.destroy();
+        break;
+      }
+    }
+  } catch {
+    // broken or destroyed: nothing left to free
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -337,9 +373,4 @@ function connectionMessage(host: string, failure: ConnectionFailure): string {
 function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-export function makeKeyScrubber(apiKey: string | undefined): (text: string) => string {
-  if (!apiKey || apiKey.length < 4) return (text) => text;
-  return (text) => text.split(apiKey).join('[redacted]');
 }
