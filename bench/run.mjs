@@ -198,7 +198,7 @@ async function startServers({ exposeGc = false, cappedStore = false } = {}) {
   const env = { BENCH_UPSTREAM: `${mock.origin}/v1`, BENCH_TOKEN: TOKEN, BENCH_UPSTREAM_KEY: UPSTREAM_KEY };
   const [bridge, passThrough, baseline, capped] = await Promise.all([
     startProcess(path.join(BENCH, 'lib/bridge-process.mjs'), { env: { ...env, ...(bridgeDist && { BENCH_DIST: bridgeDist }) }, execArgv: [...execArgv, ...profArgv] }),
-    startProcess(path.join(BENCH, 'lib/passthrough-process.mjs'), { env, execArgv }),
+    startProcess(path.join(BENCH, 'lib/passthrough-process.mjs'), { env, execArgv: [...execArgv, ...profArgv] }),
     compareDist ? startProcess(path.join(BENCH, 'lib/bridge-process.mjs'), { env: { ...env, BENCH_DIST: compareDist }, execArgv }) : undefined,
     cappedStore
       ? startProcess(path.join(BENCH, 'lib/bridge-process.mjs'), { env: { ...env, ...(bridgeDist && { BENCH_DIST: bridgeDist }), BENCH_MAX_RESPONSES: '10' }, execArgv })
@@ -220,6 +220,7 @@ async function startServers({ exposeGc = false, cappedStore = false } = {}) {
       end: 'event: response.completed',
       fail: 'event: response.failed',
     });
+  if (cpuProf) log(`profiling the bridge (pid ${bridge.pid}) and the pass-through (pid ${passThrough.pid}) into bench/profiles/`);
   const targets = {
     direct: createTarget({ name: 'direct', origin: mock.origin, ...chat }),
     passThrough: createTarget({ name: 'pass-through', origin: passThrough.origin, ...chat }),
