@@ -179,7 +179,11 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
   const finish = (response: ResponsesResponse, httpStatus: number) => {
     res.off('close', onClose);
     if (response.status === 'completed' || response.status === 'incomplete') {
-      store.recordResponse({ id: responseId, conversation, parentId: previousId ?? undefined, items: [...converted.inputItems, ...response.output] });
+      // store:false (what Codex sends: it replays the whole history itself) means nobody may
+      // continue from this response, so keeping its history would only cost memory.
+      if (request.store !== false) {
+        store.recordResponse({ id: responseId, conversation, parentId: previousId ?? undefined, items: [...converted.inputItems, ...response.output] });
+      }
       store.rememberReasoning(conversation, convertToChatMessages(response.output));
     }
     report(response.status, httpStatus, response.usage);

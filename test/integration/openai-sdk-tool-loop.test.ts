@@ -68,6 +68,17 @@ describe('openai SDK through the bridge', () => {
     });
   }
 
+  it('keeps no history for store:false responses (Codex), and does for the default', async () => {
+    harness = await startBridgeWithMock({ turns: script });
+    const client = new OpenAI({ baseURL: harness.bridge.url, apiKey: TOKEN, maxRetries: 0 });
+    const first = await client.responses.create({ model: 'mock-model', input: 'x', tools, store: false });
+    expect(harness.store.history(first.id)).toBeUndefined();
+    const error = await client.responses.create({ model: 'mock-model', input: 'y', previous_response_id: first.id }).catch((e) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    const kept = await client.responses.create({ model: 'mock-model', input: 'z', tools });
+    expect(harness.store.history(kept.id)?.[0]).toMatchObject({ role: 'user', content: 'z' });
+  });
+
   it('answers an unknown previous_response_id with a clear 400', async () => {
     harness = await startBridgeWithMock({ turns: script });
     const client = new OpenAI({ baseURL: harness.bridge.url, apiKey: TOKEN, maxRetries: 0 });
