@@ -552,7 +552,7 @@ async function benchRss() {
     }
     details.rss = { model, warmup, concurrency, ...growth };
     figure('rssGrowthMB', {
-      label: `RSS growth over ${growth.bridge.requests} requests (after GC; each a Codex first turn, kept by the SessionStore)`,
+      label: `RSS growth over ${growth.bridge.requests} requests (after GC; each a Codex first turn, store:false)`,
       unit: 'MB',
       value: growth.bridge.rssGrowthMB,
       floor: growth.passThrough.rssGrowthMB,
