@@ -101,6 +101,10 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
   if (previousId !== undefined && previousId !== null) {
     if (typeof previousId !== 'string') return fail(jsonError(400, 'previous_response_id must be a string', 'invalid_previous_response_id'));
     history = store.history(previousId);
+    if (!history && store.pendingLoad) {
+      await store.pendingLoad.catch(() => {});
+      history = store.history(previousId);
+    }
     if (!history) {
       return fail(
         jsonError(

@@ -356,9 +356,10 @@ export interface RecordingDeps {
 }
 
 /**
- * Wiring for `serve` and `run` in one call: opens the recorder (loading sessions.json into a new
- * SessionStore), starts the server with that store and the recorder's onResponse, and makes the
- * server's close() also write the last batch. If the server fails to start, the recorder is closed.
+ * Wiring for `serve` and `run` in one call: starts the server with a new SessionStore and an
+ * onResponse that feeds the recorder, opens the recorder (loading sessions.json into that store)
+ * alongside, and makes the server's close() also write the last batch. If the server fails to
+ * start, the recorder is closed.
  *
  *   return withSessionRecorder({ upstream: o.upstream }, (deps) => startBridgeServer(o, deps));
  */
@@ -368,12 +369,24 @@ export async function withSessionRecorder<S extends { close(): Promise<void> | v
 ): Promise<S> {
   const { upstream, ...rest } = options;
   const store = new SessionStore();
-  const recorder = await openSessionRecorder({ ...rest, upstreamHost: upstream, store });
+  // The file is read (and parsed, ~30 ms at 500 sessions) a turn after the server is up, so `run`
+  // spawns its command first. Loading merges, so responses recorded meanwhile are kept;
+  // what arrives before the load is queued behind it, and a previous_response_id lookup that misses
+  // waits for it.
+  const recorderReady = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+    openSessionRecorder({ ...rest, upstreamHost: upstream, store }),
+  );
+  store.pendingLoad = recorderReady.finally(() => {
+    store.pendingLoad = undefined;
+  });
+  const onResponse: RecordingDeps['onResponse'] = (record) => {
+    void recorderReady.then((recorder) => recorder.onResponse(record));
+  };
   let server: S;
   try {
-    server = await start({ store, onResponse: recorder.onResponse });
+    server = await start({ store, onResponse });
   } catch (error) {
-    await recorder.close();
+    await (await recorderReady).close();
     throw error;
   }
   const closeServer = server.close.bind(server);
@@ -382,7 +395,7 @@ export async function withSessionRecorder<S extends { close(): Promise<void> | v
       try {
         await closeServer();
       } finally {
-        await recorder.close();
+        await (await recorderReady).close();
       }
     },
   });

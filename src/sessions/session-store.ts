@@ -41,6 +41,8 @@ export class SessionStore {
   private readonly limits: Required<SessionStoreOptions>;
   /** Called after every change, so a persistence layer can schedule a flush. */
   onChange?: () => void;
+  /** Set while saved data is still being loaded; lookups that miss can wait for it. */
+  pendingLoad?: Promise<unknown>;
 
   constructor(options: SessionStoreOptions = {}) {
     this.limits = { maxResponses: 5_000, maxConversations: 1_000, maxReasoningPerConversation: 4_000, ...options };
