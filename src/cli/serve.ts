@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError, type Command } from 'commander';
-import { normalizeBridgeOptions, OptionsError, type BridgeOptions } from '../server/bridge-options.js';
+import type { BridgeOptions } from '../server/bridge-options.js';
 import { presetIdList } from '../providers/presets.js';
 import { isLoopbackHost } from '../server/guard-request.js';
 import { dimLine } from './dim-line.js';
-import { collectQuirk, QUIRK_FLAG, QUIRK_FLAG_HELP, quirkOverrides } from './quirk-flags.js';
+import { buildBridgeOptions } from './build-bridge-options.js';
+import { collectQuirk, QUIRK_FLAG, QUIRK_FLAG_HELP } from './quirk-flags.js';
 import { resolveUpstreamOptions } from './resolve-upstream-options.js';
 import { UsageError } from './usage-error.js';
 
@@ -64,24 +65,13 @@ export async function startServe(flags: ServeFlags, deps: ServeDependencies = {}
   }
   const token = envToken ?? randomBytes(24).toString('base64url');
 
-  let options: BridgeOptions;
-  try {
-    options = normalizeBridgeOptions({
-      upstream: selection.upstream,
-      model: selection.model,
-      apiKey: selection.apiKey,
-      provider: selection.provider,
-      quirks: quirkOverrides(flags.quirk),
-      token,
-      host,
-      port: flags.port,
-      keepAliveMs: flags.keepAliveMs,
-      log: flags.verbose ? (line) => err(`codex-bridge: ${line.replace(/\n+$/, '')}`) : undefined,
-    });
-  } catch (error) {
-    if (error instanceof OptionsError) throw new UsageError(error.message);
-    throw error;
-  }
+  const options = buildBridgeOptions(selection, flags.quirk, {
+    token,
+    host,
+    port: flags.port,
+    keepAliveMs: flags.keepAliveMs,
+    log: flags.verbose ? (line) => err(`codex-bridge: ${line.replace(/\n+$/, '')}`) : undefined,
+  });
 
   const startServer =
     deps.startServer ??

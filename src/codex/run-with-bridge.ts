@@ -4,10 +4,10 @@ import { constants } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { dimLine } from '../cli/dim-line.js';
-import { quirkOverrides } from '../cli/quirk-flags.js';
+import { buildBridgeOptions } from '../cli/build-bridge-options.js';
 import { resolveUpstreamOptions, type UpstreamFlags } from '../cli/resolve-upstream-options.js';
 import { UsageError } from '../cli/usage-error.js';
-import { normalizeBridgeOptions, OptionsError, type BridgeOptions } from '../server/bridge-options.js';
+import type { BridgeOptions } from '../server/bridge-options.js';
 import type { BridgeServer } from '../server/create-bridge-server.js';
 import { buildModelCatalog } from './build-model-catalog.js';
 import { buildChildEnvironment } from './child-environment.js';
@@ -67,15 +67,7 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
   const profileName = newTemporaryProfileName();
   const childArgs = isCodex ? withProfileArguments(args, profileName) : [...args];
   const token = randomBytes(32).toString('base64url');
-  const options = validateOptions({
-    upstream: selection.upstream,
-    model: selection.model,
-    apiKey: selection.apiKey,
-    provider: selection.provider,
-    quirks: quirkOverrides(flags.quirk),
-    token,
-    port,
-  });
+  const options = buildBridgeOptions(selection, flags.quirk, { token, port });
   if (selection.notice) process.stderr.write(`${await dimLine(`codex-bridge: ${selection.notice}`, env)}\n`);
 
   const logger = openLogger(flags);
@@ -160,15 +152,6 @@ function displayUrl(url: string): string {
     return `${parsed.origin}${parsed.pathname}`;
   } catch {
     return '(upstream)';
-  }
-}
-
-function validateOptions(raw: Parameters<typeof normalizeBridgeOptions>[0]): BridgeOptions {
-  try {
-    return normalizeBridgeOptions(raw);
-  } catch (error) {
-    if (error instanceof OptionsError) throw new UsageError(error.message);
-    throw error;
   }
 }
 

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { buildBridgeOptions } from './build-bridge-options.js';
+import { UsageError } from './usage-error.js';
+
+const selection = { provider: 'mistral', upstream: 'https://api.mistral.ai/v1/', model: 'mistral-large-latest', apiKeyEnv: 'MISTRAL_API_KEY', apiKey: 'k-1234' };
+
+describe('buildBridgeOptions', () => {
+  it('combines the resolved upstream, the --quirk flags and the command’s own options', () => {
+    const options = buildBridgeOptions(selection, ['streamOptions=true'], { token: 't', port: 0 });
+    expect(options).toMatchObject({
+      upstream: 'https://api.mistral.ai/v1',
+      model: 'mistral-large-latest',
+      apiKey: 'k-1234',
+      provider: 'mistral',
+      quirks: { streamOptions: true },
+      token: 't',
+      host: '127.0.0.1',
+      port: 0,
+    });
+  });
+
+  it('turns bad options and bad quirks into usage errors', () => {
+    expect(() => buildBridgeOptions({ ...selection, upstream: 'not a url' }, undefined, { token: 't' })).toThrowError(UsageError);
+    expect(() => buildBridgeOptions(selection, ['nope=1'], { token: 't' })).toThrowError(UsageError);
+    expect(() => buildBridgeOptions(selection, undefined, { token: 't', port: 70000 })).toThrowError(/--port/);
+  });
+});
