@@ -1,10 +1,11 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatMessage, ChatRequest } from '../../src/translate/types.js';
-import { startMockUpstream, type MockTurn, type MockUpstream, type MockUpstreamOptions } from '../helpers/mock-upstream.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ChatRequest } from '../../src/translate/types.js';
+import type { MockTurn, MockUpstream, MockUpstreamOptions } from '../helpers/mock-upstream.js';
 import { ensureBuilt } from './ensure-built.js';
-import { makeSandbox, runBridge, type Sandbox } from './sandbox.js';
+import { messageText, shell, toolResults } from './fault-helpers.js';
+import { runBridge, sandboxAndMockPerTest, type Sandbox, type SandboxAndMock } from './sandbox.js';
 
 // The real Codex CLI (node_modules/.bin/codex) driven by `codex-bridge run -- codex exec …` against
 // the scripted Chat Completions upstream, which refuses what a real provider would refuse.
@@ -12,21 +13,14 @@ import { makeSandbox, runBridge, type Sandbox } from './sandbox.js';
 const KEY = 'sk-mock-upstream-key-0123456789';
 const USER_CONFIG = '# my own settings\nmodel_reasoning_effort = "low"\n\n[tui]\nnotifications = false\n';
 
-let sandbox: Sandbox | undefined;
-let mock: MockUpstream | undefined;
+const perTest = sandboxAndMockPerTest(KEY);
 beforeAll(ensureBuilt, 120_000);
-afterEach(async () => {
-  await mock?.close();
-  sandbox?.dispose();
-  mock = undefined;
-  sandbox = undefined;
-});
 
-async function setUp(options: MockUpstreamOptions): Promise<{ sandbox: Sandbox; mock: MockUpstream }> {
-  sandbox = makeSandbox();
-  writeFileSync(path.join(sandbox.codexHome, 'config.toml'), USER_CONFIG);
-  mock = await startMockUpstream({ apiKey: KEY, ...options });
-  return { sandbox, mock };
+/** A sandbox whose user already has a config.toml (which must come out byte-identical). */
+async function setUp(options: MockUpstreamOptions): Promise<SandboxAndMock> {
+  const fixture = await perTest.setUp(options);
+  writeFileSync(path.join(fixture.sandbox.codexHome, 'config.toml'), USER_CONFIG);
+  return fixture;
 }
 
 function codexExec(s: Sandbox, m: MockUpstream, codexArgs: string[], bridgeArgs: string[] = []) {
@@ -35,11 +29,7 @@ function codexExec(s: Sandbox, m: MockUpstream, codexArgs: string[], bridgeArgs:
   });
 }
 
-const text = (m: ChatMessage): string =>
-  typeof m.content === 'string' ? m.content : Array.isArray(m.content) ? m.content.map((p) => ('text' in p ? p.text : '')).join('') : '';
-const toolResults = (req: ChatRequest): number => req.messages.filter((m) => m.role === 'tool').length;
-const mentions = (req: ChatRequest, marker: string): boolean => req.messages.some((m) => m.role === 'user' && text(m).includes(marker));
-const shell = (cmd: string) => ({ name: 'exec_command', arguments: JSON.stringify({ cmd }) });
+const mentions = (req: ChatRequest, marker: string): boolean => req.messages.some((m) => m.role === 'user' && messageText(m).includes(marker));
 
 /** Everything the upstream answered was 2xx: no request was refused as malformed. */
 function expectNoRefusals(m: MockUpstream): void {

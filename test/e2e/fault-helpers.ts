@@ -37,7 +37,8 @@ export function codexExec(
   );
 }
 
-const messageText = (m: ChatMessage): string =>
+/** A chat message's text, whatever shape its content has. */
+export const messageText = (m: ChatMessage): string =>
   typeof m.content === 'string' ? m.content : Array.isArray(m.content) ? m.content.map((p) => ('text' in p ? p.text : '')).join('') : '';
 
 /** How many tool results the conversation sent so far carries. */

@@ -1,38 +1,26 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '../helpers/mock-upstream.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { MockUpstreamOptions } from '../helpers/mock-upstream.js';
 import { ensureBuilt } from './ensure-built.js';
 import { codexExec, killAll, livePids, parentOf, processesMentioning, readProc, waitFor } from './fault-helpers.js';
-import { makeSandbox, type Sandbox } from './sandbox.js';
+import { sandboxAndMockPerTest, type Sandbox } from './sandbox.js';
 
 // Processes dying the hard way (SIGKILL: no handler runs) around `codex-bridge run`: Codex
 // crashing under the bridge, and the bridge itself killed under Codex.
 
 const KEY = 'sk-mock-upstream-key-process-0123456789';
 
-let sandbox: Sandbox | undefined;
-let mock: MockUpstream | undefined;
 let release: (() => void) | undefined;
 /** Processes a test started indirectly (Codex), killed if the test fails before they exit. */
 let strays: number[] = [];
-beforeAll(ensureBuilt, 120_000);
-afterEach(async () => {
+const perTest = sandboxAndMockPerTest(KEY, () => {
   killAll(strays);
   release?.();
-  await mock?.close();
-  sandbox?.dispose();
   strays = [];
   release = undefined;
-  mock = undefined;
-  sandbox = undefined;
 });
-
-async function setUp(options: MockUpstreamOptions): Promise<{ s: Sandbox; m: MockUpstream }> {
-  sandbox = makeSandbox();
-  mock = await startMockUpstream({ apiKey: KEY, ...options });
-  return { s: sandbox, m: mock };
-}
+beforeAll(ensureBuilt, 120_000);
 
 /** A model that never answers until the test ends, and a flag that says Codex is waiting on it. */
 function heldModel(): { turns: MockUpstreamOptions['turns']; arrived: () => boolean } {
@@ -61,52 +49,55 @@ function runningCodex(s: Sandbox): { profileName: string; shim: number; native: 
   return { profileName, shim, native };
 }
 
+/**
+ * `run … -- codex exec` against a model that holds its answer, returned once Codex is waiting on
+ * it. Its bridge keeps sessions in the sandbox (`sessionsFile`).
+ */
+async function runWaitingOnModel() {
+  const model = heldModel();
+  const { sandbox: s, mock: m } = await perTest.setUp({ turns: model.turns });
+  const bridgeHome = path.join(s.root, 'bridge-home');
+  const env = { CODEX_BRIDGE_HOME: bridgeHome };
+  const run = codexExec(s, m.url, 'Think hard.', { key: KEY, env });
+  await waitFor(model.arrived, 'Codex to call the model');
+  const codex = runningCodex(s);
+  strays = [codex.shim, codex.native];
+  return { s, env, run, codex, sessionsFile: path.join(bridgeHome, 'sessions.json') };
+}
+
+/** The run ended with `exitCode`, removed its files, and no Codex process of it is left. */
+async function expectCleanEnd(result: { exitCode?: number; all?: string }, exitCode: number, s: Sandbox, profileName: string) {
+  expect(result.exitCode, result.all).toBe(exitCode);
+  expect(s.leftovers()).toEqual([]);
+  await waitFor(() => processesMentioning(profileName).length === 0, 'every Codex process to be gone', 10_000);
+}
+
+/** A sessions file, if this version keeps one, is whole JSON. */
+function expectSessionsFileIntact(file: string) {
+  if (existsSync(file)) expect(() => JSON.parse(readFileSync(file, 'utf8'))).not.toThrow();
+}
+
 describe('process faults around run', () => {
   it('Codex crashing (SIGKILL) while it waits on the model: the bridge exits 128 + 9 and removes its profile', async () => {
-    const model = heldModel();
-    const { s, m } = await setUp({ turns: model.turns });
-    const run = codexExec(s, m.url, 'Think hard.', { key: KEY });
-    await waitFor(model.arrived, 'Codex to call the model');
-    const codex = runningCodex(s);
-    strays = [codex.shim, codex.native];
+    const { s, run, codex } = await runWaitingOnModel();
     expect(parentOf(codex.shim)).toBe(run.pid);
 
     process.kill(codex.native, 'SIGKILL');
     const result = await run;
 
-    expect(result.exitCode, result.all).toBe(137);
-    expect(s.leftovers()).toEqual([]);
-    await waitFor(() => processesMentioning(codex.profileName).length === 0, 'every Codex process to be gone', 10_000);
+    await expectCleanEnd(result, 137, s, codex.profileName);
     expect(result.all).not.toContain(KEY);
   }, 120_000);
 
   it('SIGHUP (the terminal went away) while Codex waits on the model: passed on, 128 + 1, nothing left', async () => {
-    const model = heldModel();
-    const { s, m } = await setUp({ turns: model.turns });
-    const run = codexExec(s, m.url, 'Think hard.', { key: KEY });
-    await waitFor(model.arrived, 'Codex to call the model');
-    const codex = runningCodex(s);
-    strays = [codex.shim, codex.native];
+    const { s, run, codex } = await runWaitingOnModel();
 
     run.kill('SIGHUP');
-    const result = await run;
-
-    expect(result.exitCode, result.all).toBe(129);
-    expect(s.leftovers()).toEqual([]);
-    await waitFor(() => processesMentioning(codex.profileName).length === 0, 'every Codex process to be gone', 10_000);
+    await expectCleanEnd(await run, 129, s, codex.profileName);
   }, 120_000);
 
   it('the bridge killed with SIGKILL leaves its profile behind; the next run sweeps it and works', async () => {
-    const model = heldModel();
-    const { s, m } = await setUp({ turns: model.turns });
-    // A sessions file, if this version keeps one, must survive the crash intact.
-    const bridgeHome = path.join(s.root, 'bridge-home');
-    const env = { CODEX_BRIDGE_HOME: bridgeHome };
-    const sessionsFile = path.join(bridgeHome, 'sessions.json');
-    const run = codexExec(s, m.url, 'Think hard.', { key: KEY, env });
-    await waitFor(model.arrived, 'Codex to call the model');
-    const crashed = runningCodex(s);
-    strays = [crashed.shim, crashed.native];
+    const { s, env, run, codex: crashed, sessionsFile } = await runWaitingOnModel();
 
     const bridgePid = run.pid!;
     run.kill('SIGKILL');
@@ -118,14 +109,13 @@ describe('process faults around run', () => {
     killAll(strays);
     await waitFor(() => processesMentioning(crashed.profileName).length === 0, 'the orphaned Codex to be gone', 10_000);
     expect((await run).signal).toBe('SIGKILL');
-    const sessionsBefore = existsSync(sessionsFile) ? readFileSync(sessionsFile, 'utf8') : undefined;
-    if (sessionsBefore !== undefined) expect(() => JSON.parse(sessionsBefore)).not.toThrow();
+    // The sessions file must survive the crash intact.
+    expectSessionsFileIntact(sessionsFile);
 
     release?.();
-    await mock!.close();
-    mock = await startMockUpstream({ apiKey: KEY, turns: [{ content: 'NEXT-RUN-OK-6d0' }] });
+    const nextMock = await perTest.replaceMock({ turns: [{ content: 'NEXT-RUN-OK-6d0' }] });
     const logFile = path.join(s.root, 'next.log');
-    const next = await codexExec(s, mock.url, 'Say hi.', { key: KEY, env, bridgeArgs: ['--log-file', logFile] });
+    const next = await codexExec(s, nextMock.url, 'Say hi.', { key: KEY, env, bridgeArgs: ['--log-file', logFile] });
 
     expect(next.exitCode, next.all).toBe(0);
     expect(next.stdout).toContain('NEXT-RUN-OK-6d0');
@@ -133,16 +123,11 @@ describe('process faults around run', () => {
     const log = readFileSync(logFile, 'utf8');
     expect(log).toContain(`removed ${crashed.profileName}.config.toml, left behind by an earlier run`);
     expect(log).toContain(`removed ${crashed.profileName}.catalog.json, left behind by an earlier run`);
-    if (existsSync(sessionsFile)) expect(() => JSON.parse(readFileSync(sessionsFile, 'utf8'))).not.toThrow();
+    expectSessionsFileIntact(sessionsFile);
   }, 150_000);
 
   it('a sweep never touches the profile of a run that is still alive', async () => {
-    const model = heldModel();
-    const { s, m } = await setUp({ turns: model.turns });
-    const first = codexExec(s, m.url, 'Think hard.', { key: KEY });
-    await waitFor(model.arrived, 'Codex to call the model');
-    const live = runningCodex(s);
-    strays = [live.shim, live.native];
+    const { s, run: first, codex: live } = await runWaitingOnModel();
     // A file named like a temporary profile of a dead run (pid 2^22 + 1 is above Linux's pid_max).
     writeFileSync(path.join(s.codexHome, 'codex-bridge-4194305-00112233aabb.config.toml'), '# stale\n');
 

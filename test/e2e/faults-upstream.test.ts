@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sseFrame, startMockUpstream, type MockTurn, type MockUpstream, type MockUpstreamOptions } from '../helpers/mock-upstream.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sseFrame, type MockTurn } from '../helpers/mock-upstream.js';
 import { ensureBuilt } from './ensure-built.js';
 import { codexExec, refusals, shell, toolOutputs, toolResults } from './fault-helpers.js';
-import { makeSandbox, type Sandbox } from './sandbox.js';
+import { sandboxAndMockPerTest } from './sandbox.js';
 
 // The real Codex 0.169 through `codex-bridge run` while the upstream misbehaves: each fault either
 // heals (the bridge or Codex retries, and the task finishes) or ends with a message that says what
@@ -12,21 +12,8 @@ import { makeSandbox, type Sandbox } from './sandbox.js';
 
 const KEY = 'sk-mock-upstream-key-faults-0123456789';
 
-let sandbox: Sandbox | undefined;
-let mock: MockUpstream | undefined;
+const perTest = sandboxAndMockPerTest(KEY);
 beforeAll(ensureBuilt, 120_000);
-afterEach(async () => {
-  await mock?.close();
-  sandbox?.dispose();
-  mock = undefined;
-  sandbox = undefined;
-});
-
-async function setUp(options: MockUpstreamOptions): Promise<{ s: Sandbox; m: MockUpstream }> {
-  sandbox = makeSandbox();
-  mock = await startMockUpstream({ apiKey: KEY, ...options });
-  return { s: sandbox, m: mock };
-}
 
 /** The turns of a conversation that first hits `fault` once, then goes normally. */
 function faultOnce(fault: MockTurn, answer: string): (req: unknown, index: number) => MockTurn {
@@ -37,7 +24,7 @@ const chunk = (delta: Record<string, unknown>, finish: string | null = null) => 
 
 describe('real Codex through run: upstream faults that heal', () => {
   it('a 429 with Retry-After: 1 is waited out by the bridge, and Codex finishes the task', async () => {
-    const { s, m } = await setUp({ turns: faultOnce({ status: 429, headers: { 'retry-after': '1' } }, 'RATE-LIMIT-HEALED-3a1') });
+    const { sandbox: s, mock: m } = await perTest.setUp({ turns: faultOnce({ status: 429, headers: { 'retry-after': '1' } }, 'RATE-LIMIT-HEALED-3a1') });
     const started = Date.now();
     const result = await codexExec(s, m.url, 'Say hi.', { key: KEY });
     expect(result.exitCode, result.all).toBe(0);
@@ -50,7 +37,7 @@ describe('real Codex through run: upstream faults that heal', () => {
   }, 120_000);
 
   it.each([500, 502, 503])('a single %i is retried, and Codex finishes the task', async (status) => {
-    const { s, m } = await setUp({ turns: faultOnce({ status }, `SERVER-ERROR-HEALED-${status}`) });
+    const { sandbox: s, mock: m } = await perTest.setUp({ turns: faultOnce({ status }, `SERVER-ERROR-HEALED-${status}`) });
     const result = await codexExec(s, m.url, 'Say hi.', { key: KEY });
     expect(result.exitCode, result.all).toBe(0);
     expect(result.stdout).toContain(`SERVER-ERROR-HEALED-${status}`);
@@ -58,7 +45,7 @@ describe('real Codex through run: upstream faults that heal', () => {
   }, 120_000);
 
   it('a stream cut mid-text ends in response.failed; Codex retries and finishes', async () => {
-    const { s, m } = await setUp({
+    const { sandbox: s, mock: m } = await perTest.setUp({
       turns: faultOnce({ content: 'The answer is being writ… and the connection drops here', contentDeltas: 6, cutAfterFrames: 3 }, 'CUT-TEXT-HEALED-8b2'),
     });
     const result = await codexExec(s, m.url, 'Say hi.', { key: KEY });
@@ -82,7 +69,7 @@ describe('real Codex through run: upstream faults that heal', () => {
       ],
       cutAfterFrames: 4,
     };
-    const { s, m } = await setUp({
+    const { sandbox: s, mock: m } = await perTest.setUp({
       turns: (req, index) => {
         if (index === 0) return cut;
         if (toolResults(req) === 0) return { toolCalls: [shell('echo retried > retried.txt')] };
@@ -106,7 +93,7 @@ describe('real Codex through run: upstream faults that heal', () => {
 
 describe('real Codex through run: upstream faults that do not heal', () => {
   it('a persistent 429: bounded retries on both sides, then a message that says the upstream is rate-limiting', async () => {
-    const { s, m } = await setUp({ turns: [{ status: 429, headers: { 'retry-after': '0' } }] });
+    const { sandbox: s, mock: m } = await perTest.setUp({ turns: [{ status: 429, headers: { 'retry-after': '0' } }] });
     const started = Date.now();
     const result = await codexExec(s, m.url, 'Say hi.', { key: KEY, timeout: 100_000 });
     expect(result.exitCode, result.all).toBe(1);
@@ -120,8 +107,7 @@ describe('real Codex through run: upstream faults that do not heal', () => {
   }, 120_000);
 
   it('a refused connection: a message naming the upstream and the reason', async () => {
-    sandbox = makeSandbox();
-    const s = sandbox;
+    const s = perTest.sandbox();
     // Codex would retry a 502 for minutes ("Reconnecting… n/5", each time after the bridge's own
     // retries); the same knobs a user has cut that short here.
     const noCodexRetries = ['-c', 'model_providers.codex-bridge.request_max_retries=0', '-c', 'model_providers.codex-bridge.stream_max_retries=0'];

@@ -2,55 +2,23 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '../helpers/mock-upstream.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { MockUpstream } from '../helpers/mock-upstream.js';
 import { ensureBuilt } from './ensure-built.js';
-import { makeSandbox, runBridge, type Sandbox } from './sandbox.js';
+import { processesMentioning, waitFor } from './fault-helpers.js';
+import { runBridge, sandboxAndMockPerTest } from './sandbox.js';
 
 const KEY = 'sk-mock-upstream-key-signals-0123456789';
 
-let sandbox: Sandbox | undefined;
-let mock: MockUpstream | undefined;
 let release: (() => void) | undefined;
-beforeAll(ensureBuilt, 120_000);
-afterEach(async () => {
+const perTest = sandboxAndMockPerTest(KEY, () => {
   release?.();
-  await mock?.close();
-  sandbox?.dispose();
   release = undefined;
-  mock = undefined;
-  sandbox = undefined;
 });
-
-async function setUp(options: MockUpstreamOptions): Promise<{ sandbox: Sandbox; mock: MockUpstream }> {
-  sandbox = makeSandbox();
-  mock = await startMockUpstream({ apiKey: KEY, ...options });
-  return { sandbox, mock };
-}
+beforeAll(ensureBuilt, 120_000);
+const setUp = perTest.setUp;
 
 const bridgeArgs = (m: MockUpstream) => ['run', '--upstream', m.url, '--model', 'mock-model', '--api-key-env', 'MOCK_KEY', '--'];
-
-/** Pids of live processes whose command line mentions `needle` (Linux /proc). */
-function processesMentioning(needle: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle)) found.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('codex-bridge run: signals', () => {
   it('Ctrl-C (SIGINT) while Codex waits on the model stops Codex, cleans up and exits 130', async () => {

@@ -2,6 +2,8 @@ import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { afterEach } from 'vitest';
+import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '../helpers/mock-upstream.js';
 import { repoRoot } from './ensure-built.js';
 
 /** A throwaway HOME, CODEX_HOME and working directory for one test: real user files are never touched. */
@@ -56,4 +58,44 @@ export function runBridge(sandbox: Sandbox, args: string[], options: { env?: Nod
     timeout: options.timeout ?? 90_000,
     all: true,
   });
+}
+
+export interface SandboxAndMock {
+  sandbox: Sandbox;
+  mock: MockUpstream;
+}
+
+/**
+ * A fresh sandbox and mock upstream (requiring `apiKey`) for each test of a file, both closed after
+ * it. Call once at the top of the file; `beforeTeardown` runs first (e.g. to kill what a test left).
+ */
+export function sandboxAndMockPerTest(apiKey: string, beforeTeardown?: () => void) {
+  let sandbox: Sandbox | undefined;
+  let mock: MockUpstream | undefined;
+  afterEach(async () => {
+    beforeTeardown?.();
+    await mock?.close();
+    sandbox?.dispose();
+    mock = undefined;
+    sandbox = undefined;
+  });
+  const newSandbox = (): Sandbox => {
+    sandbox = makeSandbox();
+    return sandbox;
+  };
+  return {
+    /** A sandbox alone, for tests that point the bridge somewhere else. */
+    sandbox: newSandbox,
+    async setUp(options: MockUpstreamOptions): Promise<SandboxAndMock> {
+      const s = newSandbox();
+      mock = await startMockUpstream({ apiKey, ...options });
+      return { sandbox: s, mock };
+    },
+    /** Closes this test's mock and starts another, e.g. for a second run with other turns. */
+    async replaceMock(options: MockUpstreamOptions): Promise<MockUpstream> {
+      await mock?.close();
+      mock = await startMockUpstream({ apiKey, ...options });
+      return mock;
+    },
+  };
 }
