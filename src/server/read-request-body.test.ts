@@ -1,4 +1,5 @@
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { rawPost } from '../../test/helpers/raw-post.js';
 import { connect, type AddressInfo } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -40,30 +41,10 @@ interface Reply {
   json: any;
 }
 
-/** POST with node:http so Content-Length / chunking are under the test's control. */
-function post(port: number, body: Buffer | Buffer[], headers: Record<string, string> = {}): Promise<Reply> {
-  const pieces = Array.isArray(body) ? body : [body];
-  const chunked = Array.isArray(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/',
-        headers: chunked ? headers : { 'content-length': String(pieces[0].length), ...headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    for (const piece of pieces) req.write(piece);
-    req.end();
-  });
+/** A raw POST whose answer must be JSON. */
+async function post(port: number, body: Buffer | Buffer[], headers: Record<string, string> = {}): Promise<Reply> {
+  const reply = await rawPost({ port, body, headers });
+  return { ...reply, json: JSON.parse(reply.text) };
 }
 
 const sample = JSON.stringify({ model: 'm', input: [{ role: 'user', content: 'héllo wörld ✓ 🎉'.repeat(500) }] });

@@ -3,7 +3,8 @@
 // headers — the answer is JSON 2xx/4xx or an SSE stream that ends in completed/failed, never a
 // 500, and the server keeps serving. Whatever the upstream answers, the same, with 5xx only as the
 // bridge's own JSON 502.
-import { request, Agent } from 'node:http';
+import { Agent } from 'node:http';
+import { rawPost } from '../helpers/raw-post.js';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,21 +61,9 @@ interface Reply {
   text: string;
 }
 
-function send(body: Buffer, headers: Record<string, string>, path = '/v1/responses'): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: bridge.port, method: 'POST', path, agent, headers: { 'content-length': String(body.length), ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.setTimeout(20_000, () => req.destroy(new Error('no answer within 20 s (a hang)')));
-    req.on('error', reject);
-    req.end(body);
-  });
+async function send(body: Buffer, headers: Record<string, string>, path = '/v1/responses'): Promise<Reply> {
+  const reply = await rawPost({ port: bridge.port, path, agent, body, headers, timeoutMs: 20_000 });
+  return { status: reply.status, contentType: String(reply.headers['content-type'] ?? ''), text: reply.text };
 }
 
 /** The reply is a JSON error, a JSON response, or an SSE stream with exactly one terminal event, last. */

@@ -1,6 +1,7 @@
 // Request bodies built to hurt, through a real listening bridge: every one gets a JSON 4xx that
 // says what is wrong, the upstream is never called, and the server keeps serving.
-import { request, type IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import { rawPost } from '../helpers/raw-post.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startBridgeServer, type BridgeServer } from '../../src/server/create-bridge-server.js';
 import { DEFAULTS, normalizeBridgeOptions } from '../../src/server/bridge-options.js';
@@ -37,28 +38,17 @@ interface Reply {
   json: any;
 }
 
-function post(body: string | Buffer, headers: Record<string, string> = {}): Promise<Reply> {
+/** A raw POST to /v1/responses whose answer must be JSON. */
+async function post(body: string | Buffer, headers: Record<string, string> = {}): Promise<Reply> {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: bridge!.port,
-        method: 'POST',
-        path: '/v1/responses',
-        agent: false,
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-length': String(bytes.length), ...headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(bytes);
+  const reply = await rawPost({
+    port: bridge!.port,
+    path: '/v1/responses',
+    agent: false,
+    body: bytes,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...headers },
   });
+  return { ...reply, json: JSON.parse(reply.text) };
 }
 
 const LEVELS = 100_000;
