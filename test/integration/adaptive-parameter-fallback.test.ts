@@ -1,7 +1,7 @@
 // An upstream no profile describes, refusing parameters the bridge sends: each refusal is retried
 // without the parameter once, remembered for the bridge's lifetime, and logged.
-import { afterEach, describe, expect, it } from 'vitest';
-import { startBridgeWithMock } from './bridge-harness.js';
+import { describe, expect, it } from 'vitest';
+import { bridgeWithMockPerTest } from './bridge-harness.js';
 import type { MockTurn } from '../helpers/mock-upstream.js';
 import { CodexConversation } from '../providers/codex-client.js';
 import { providerMock } from '../providers/provider-mocks.js';
@@ -12,15 +12,11 @@ const turns: MockTurn[] = [
 ];
 
 describe('adaptive parameter fallback', () => {
-  let harness: Awaited<ReturnType<typeof startBridgeWithMock>> | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
+  const startHarness = bridgeWithMockPerTest();
 
   it('a Mistral-strict upstream without its profile: stream_options and replayed reasoning are dropped after their 422s', async () => {
     const lines: string[] = [];
-    harness = await startBridgeWithMock({ turns, rules: providerMock('mistral').rules }, { log: (line) => lines.push(line) });
+    const harness = await startHarness({ turns, rules: providerMock('mistral').rules }, { log: (line) => lines.push(line) });
     const codex = new CodexConversation(harness.bridge.url, { prompt: 'how many files?' });
     const first = await codex.send();
     expect(first.status).toBe(200);
@@ -50,14 +46,14 @@ describe('adaptive parameter fallback', () => {
   });
 
   it('a Gemini-style "Unknown name" for parallel_tool_calls', async () => {
-    harness = await startBridgeWithMock({ turns: [{ content: 'ok' }], rules: { rejectFields: ['parallel_tool_calls'], rejectionStyle: 'gemini' } });
+    const harness = await startHarness({ turns: [{ content: 'ok' }], rules: { rejectFields: ['parallel_tool_calls'], rejectionStyle: 'gemini' } });
     const step = await new CodexConversation(harness.bridge.url, { prompt: 'hi' }).send();
     expect(step.status).toBe(200);
     expect(harness.upstream.requests.map((r) => r.status)).toEqual([400, 200]);
   });
 
   it('gives up after a few parameters and returns the refusal to the client', async () => {
-    harness = await startBridgeWithMock({ turns: [{ content: 'ok' }], rules: { rejectFields: ['stream_options', 'parallel_tool_calls', 'tool_choice', 'reasoning_effort'] } });
+    const harness = await startHarness({ turns: [{ content: 'ok' }], rules: { rejectFields: ['stream_options', 'parallel_tool_calls', 'tool_choice', 'reasoning_effort'] } });
     const codex = new CodexConversation(harness.bridge.url, { prompt: 'hi', body: { ...(await import('../providers/codex-client.js')).CODEX_TURN_1, reasoning: { effort: 'high' } } });
     const step = await codex.send();
     expect(step.status).toBe(400);
@@ -69,7 +65,7 @@ describe('adaptive parameter fallback', () => {
   });
 
   it('does not retry refusals that are not about a parameter we sent', async () => {
-    harness = await startBridgeWithMock({ turns, rules: providerMock('deepseek').rules });
+    const harness = await startHarness({ turns, rules: providerMock('deepseek').rules });
     const input = [
       { type: 'message', role: 'user', content: 'how many files?' },
       { type: 'function_call', call_id: 'call_ls', name: 'exec_command', arguments: '{"cmd":"ls"}' },

@@ -1,4 +1,5 @@
 // Starts a bridge in-process in front of a mock upstream, for integration tests.
+import { afterEach } from 'vitest';
 import { startBridgeServer } from '../../src/server/create-bridge-server.js';
 import { normalizeBridgeOptions, type BridgeOptions } from '../../src/server/bridge-options.js';
 import { SessionStore } from '../../src/sessions/session-store.js';
@@ -20,6 +21,18 @@ export async function startBridgeWithMock(mock: MockUpstreamOptions, overrides: 
       await upstream.close();
     },
   };
+}
+
+export type BridgeHarness = Awaited<ReturnType<typeof startBridgeWithMock>>;
+
+/** `startBridgeWithMock` for the tests of the enclosing describe; each one is closed after its test. */
+export function bridgeWithMockPerTest(): (...args: Parameters<typeof startBridgeWithMock>) => Promise<BridgeHarness> {
+  let harness: BridgeHarness | undefined;
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+  return async (...args) => (harness = await startBridgeWithMock(...args));
 }
 
 export interface SseEvent {

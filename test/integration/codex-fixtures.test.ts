@@ -1,7 +1,7 @@
 // Every request the real Codex 0.169 was captured sending is translated and served end to end.
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { postResponses, startBridgeWithMock } from './bridge-harness.js';
+import { describe, expect, it } from 'vitest';
+import { postResponses, bridgeWithMockPerTest } from './bridge-harness.js';
 
 const dir = new URL('../fixtures/codex-0.169/', import.meta.url);
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('model-catalog'));
@@ -9,11 +9,7 @@ const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json') && !f.starts
 const FORWARDED = ['thread-id', 'session-id', 'x-codex-turn-metadata', 'originator', 'user-agent', 'accept', 'x-client-request-id'];
 
 describe('captured Codex 0.169 requests', () => {
-  let harness: Awaited<ReturnType<typeof startBridgeWithMock>> | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
+  const startHarness = bridgeWithMockPerTest();
 
   it('covers every capture', () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(8);
@@ -21,7 +17,7 @@ describe('captured Codex 0.169 requests', () => {
 
   for (const file of fixtures) {
     it(`${file}: every request completes and the upstream accepts every translation`, async () => {
-      harness = await startBridgeWithMock({ turns: [{ reasoning: 'thinking', content: 'Hello from the mock.' }] });
+      const harness = await startHarness({ turns: [{ reasoning: 'thinking', content: 'Hello from the mock.' }] });
       const captured = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as Array<{ headers: Record<string, string>; body: unknown }>;
       for (const request of captured) {
         const headers = Object.fromEntries(FORWARDED.filter((h) => request.headers[h]).map((h) => [h, request.headers[h]]));

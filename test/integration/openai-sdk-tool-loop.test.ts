@@ -1,8 +1,8 @@
 // The `openai` SDK drives the bridge like any Responses client: previous_response_id chains,
 // blocking and streamed, and the upstream must see the full rebuilt history each time.
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startBridgeWithMock, TOKEN } from './bridge-harness.js';
+import { describe, expect, it } from 'vitest';
+import { bridgeWithMockPerTest, TOKEN } from './bridge-harness.js';
 import type { MockTurn } from '../helpers/mock-upstream.js';
 
 const tools = [
@@ -16,15 +16,11 @@ const script: MockTurn[] = [
 ];
 
 describe('openai SDK through the bridge', () => {
-  let harness: Awaited<ReturnType<typeof startBridgeWithMock>> | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
+  const startHarness = bridgeWithMockPerTest();
 
   for (const mode of ['blocking', 'streamed'] as const) {
     it(`runs a 3-step tool loop via previous_response_id (${mode})`, async () => {
-      harness = await startBridgeWithMock({ turns: script, rules: { reasoning: 'deepseek' } });
+      const harness = await startHarness({ turns: script, rules: { reasoning: 'deepseek' } });
       const client = new OpenAI({ baseURL: harness.bridge.url, apiKey: TOKEN, maxRetries: 0 });
 
       const create = async (body: Record<string, unknown>) => {
@@ -69,7 +65,7 @@ describe('openai SDK through the bridge', () => {
   }
 
   it('keeps no history for store:false responses (Codex), and does for the default', async () => {
-    harness = await startBridgeWithMock({ turns: script });
+    const harness = await startHarness({ turns: script });
     const client = new OpenAI({ baseURL: harness.bridge.url, apiKey: TOKEN, maxRetries: 0 });
     const first = await client.responses.create({ model: 'mock-model', input: 'x', tools, store: false });
     expect(harness.store.history(first.id)).toBeUndefined();
@@ -80,7 +76,7 @@ describe('openai SDK through the bridge', () => {
   });
 
   it('answers an unknown previous_response_id with a clear 400', async () => {
-    harness = await startBridgeWithMock({ turns: script });
+    const harness = await startHarness({ turns: script });
     const client = new OpenAI({ baseURL: harness.bridge.url, apiKey: TOKEN, maxRetries: 0 });
     const error = await client.responses.create({ model: 'mock-model', input: 'x', previous_response_id: 'resp_nope' }).catch((e) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);

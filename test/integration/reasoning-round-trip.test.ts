@@ -1,8 +1,8 @@
 // DeepSeek/Kimi thinking models reject a history whose assistant tool-call messages lost their
 // reasoning_content. Codex replays our reasoning items verbatim; the envelope carries the text.
 // When a client strips encrypted_content, the conversation-scoped SessionStore fills it in.
-import { afterEach, describe, expect, it } from 'vitest';
-import { postResponses, startBridgeWithMock } from './bridge-harness.js';
+import { describe, expect, it } from 'vitest';
+import { postResponses, bridgeWithMockPerTest } from './bridge-harness.js';
 import type { MockTurn } from '../helpers/mock-upstream.js';
 
 const turns: MockTurn[] = [
@@ -24,14 +24,10 @@ async function codexTurns(url: string, strip: boolean) {
 }
 
 describe('reasoning round-trip under DeepSeek rules', () => {
-  let harness: Awaited<ReturnType<typeof startBridgeWithMock>> | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
+  const startHarness = bridgeWithMockPerTest();
 
   it('passes reasoning back through the encrypted_content envelope', async () => {
-    harness = await startBridgeWithMock({ turns, rules: { reasoning: 'deepseek' } });
+    const harness = await startHarness({ turns, rules: { reasoning: 'deepseek' } });
     const second = await codexTurns(harness.bridge.url, false);
     expect(second.events.at(-1)?.type).toBe('response.completed');
     expect(harness.upstream.requests.map((r) => r.status)).toEqual([200, 200]);
@@ -39,7 +35,7 @@ describe('reasoning round-trip under DeepSeek rules', () => {
   });
 
   it('restores stripped reasoning from the store, scoped to the conversation', async () => {
-    harness = await startBridgeWithMock({ turns, rules: { reasoning: 'deepseek' } });
+    const harness = await startHarness({ turns, rules: { reasoning: 'deepseek' } });
     const second = await codexTurns(harness.bridge.url, true);
     expect(second.events.at(-1)?.type).toBe('response.completed');
     expect(harness.upstream.requests.map((r) => r.status)).toEqual([200, 200]);
@@ -47,7 +43,7 @@ describe('reasoning round-trip under DeepSeek rules', () => {
   });
 
   it('is really what makes the upstream accept it: without envelope or store, DeepSeek rejects', async () => {
-    harness = await startBridgeWithMock({ turns, rules: { reasoning: 'deepseek' } });
+    const harness = await startHarness({ turns, rules: { reasoning: 'deepseek' } });
     await codexTurns(harness.bridge.url, false);
     // A different conversation cannot borrow this one's reasoning.
     const input = [

@@ -1,41 +1,37 @@
 // How upstream trouble reaches a Responses client through `serve`: mapped errors, failed streams,
 // keep-alives while the upstream is silent, and the key never echoed back.
-import { afterEach, describe, expect, it } from 'vitest';
-import { postResponses, startBridgeWithMock, UPSTREAM_KEY } from './bridge-harness.js';
+import { describe, expect, it } from 'vitest';
+import { postResponses, bridgeWithMockPerTest, UPSTREAM_KEY } from './bridge-harness.js';
 import { sseFrame } from '../helpers/mock-upstream.js';
 
 const ask = { model: 'mock-model', stream: true, input: 'hi', tools: [{ type: 'function', name: 'exec_command', parameters: { type: 'object' } }] };
 
 describe('upstream faults through serve', () => {
-  let harness: Awaited<ReturnType<typeof startBridgeWithMock>> | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
+  const startHarness = bridgeWithMockPerTest();
 
   it('maps a 402 balance error to insufficient_quota', async () => {
-    harness = await startBridgeWithMock({ turns: [{ status: 402, errorBody: { error: { message: 'Insufficient Balance', type: 'unknown_error' } } }] });
+    const harness = await startHarness({ turns: [{ status: 402, errorBody: { error: { message: 'Insufficient Balance', type: 'unknown_error' } } }] });
     const reply = await postResponses(harness.bridge.url, ask);
     expect(reply.status).toBe(429);
     expect(JSON.parse(reply.text).error).toMatchObject({ code: 'insufficient_quota', type: 'insufficient_quota' });
   });
 
   it('maps a context-length 400 to context_length_exceeded', async () => {
-    harness = await startBridgeWithMock({ turns: [{ status: 400, errorBody: { error: { message: "This model's maximum context length is 65536 tokens." } } }] });
+    const harness = await startHarness({ turns: [{ status: 400, errorBody: { error: { message: "This model's maximum context length is 65536 tokens." } } }] });
     const reply = await postResponses(harness.bridge.url, ask);
     expect(reply.status).toBe(400);
     expect(JSON.parse(reply.text).error.code).toBe('context_length_exceeded');
   });
 
   it('retries a single 429 that says Retry-After, and finishes', async () => {
-    harness = await startBridgeWithMock({ turns: [{ status: 429, headers: { 'retry-after': '1' } }, { content: 'after the wait' }] });
+    const harness = await startHarness({ turns: [{ status: 429, headers: { 'retry-after': '1' } }, { content: 'after the wait' }] });
     const reply = await postResponses(harness.bridge.url, ask);
     expect(reply.events.at(-1)).toMatchObject({ type: 'response.completed', response: { output_text: 'after the wait' } });
     expect(harness.upstream.requests.map((r) => r.status)).toEqual([429, 200]);
   });
 
   it('turns a persistent 429 into a 429 Codex retries, with Retry-After', async () => {
-    harness = await startBridgeWithMock({ turns: [{ status: 429, headers: { 'retry-after': '0' } }] }, { maxRetries: 2, maxRetryDelayMs: 10 });
+    const harness = await startHarness({ turns: [{ status: 429, headers: { 'retry-after': '0' } }] }, { maxRetries: 2, maxRetryDelayMs: 10 });
     const reply = await postResponses(harness.bridge.url, ask);
     expect(reply.status).toBe(429);
     expect(reply.headers.get('retry-after')).toMatch(/^\d+$/);
@@ -44,14 +40,14 @@ describe('upstream faults through serve', () => {
   });
 
   it('answers 5xx with 502 JSON after retrying', async () => {
-    harness = await startBridgeWithMock({ turns: [{ status: 503 }] }, { maxRetries: 1, maxRetryDelayMs: 10 });
+    const harness = await startHarness({ turns: [{ status: 503 }] }, { maxRetries: 1, maxRetryDelayMs: 10 });
     const reply = await postResponses(harness.bridge.url, ask);
     expect(reply.status).toBe(502);
     expect(JSON.parse(reply.text).error).toMatchObject({ type: 'server_error', code: 'upstream_error' });
   });
 
   it('ends a stream cut mid-text with response.failed', async () => {
-    harness = await startBridgeWithMock({ turns: [{ content: 'a long answer that will be cut', cutAfterFrames: 3 }] });
+    const harness = await startHarness({ turns: [{ content: 'a long answer that will be cut', cutAfterFrames: 3 }] });
     const reply = await postResponses(harness.bridge.url, ask);
     expect(reply.status).toBe(200);
     expect(reply.events.at(-1)?.type).toBe('response.failed');
@@ -61,20 +57,20 @@ describe('upstream faults through serve', () => {
     const frames = [
       sseFrame({ choices: [{ index: 0, delta: { role: 'assistant', tool_calls: [{ index: 0, id: 'c1', type: 'function', function: { name: 'exec_command', arguments: '{"cmd":"rm -rf /tmp/x' } }] } }] }),
     ];
-    harness = await startBridgeWithMock({ turns: [{ rawFrames: frames, omitDone: true }] });
+    const harness = await startHarness({ turns: [{ rawFrames: frames, omitDone: true }] });
     const reply = await postResponses(harness.bridge.url, ask);
     expect(reply.events.filter((e) => e.type === 'response.output_item.done')).toEqual([]);
     expect(reply.events.at(-1)?.type).toBe('response.failed');
   });
 
   it('maps an {"error":…} inside a 200 stream, and skips malformed lines', async () => {
-    harness = await startBridgeWithMock({ turns: [{ rawFrames: ['data: {not json\n\n', sseFrame({ error: { message: 'Internal error, please retry' } })] }] });
+    const harness = await startHarness({ turns: [{ rawFrames: ['data: {not json\n\n', sseFrame({ error: { message: 'Internal error, please retry' } })] }] });
     const reply = await postResponses(harness.bridge.url, ask);
     expect(reply.events.at(-1)).toMatchObject({ type: 'response.failed', response: { error: { code: 'upstream_error' } } });
   });
 
   it('keeps a silent upstream alive with JSON in_progress events', async () => {
-    harness = await startBridgeWithMock({ turns: [{ content: 'slow', delayMs: 0, frameDelayMs: 250 }] }, { keepAliveMs: 60 });
+    const harness = await startHarness({ turns: [{ content: 'slow', delayMs: 0, frameDelayMs: 250 }] }, { keepAliveMs: 60 });
     const reply = await postResponses(harness.bridge.url, ask);
     const keepAlives = reply.events.filter((e, i) => e.type === 'response.in_progress' && i > 1);
     expect(keepAlives.length).toBeGreaterThan(0);
@@ -82,13 +78,13 @@ describe('upstream faults through serve', () => {
   });
 
   it('gives up on an upstream silent past the idle limit with a clear failure', async () => {
-    harness = await startBridgeWithMock({ turns: [{ content: 'never', frameDelayMs: 5_000 }] }, { keepAliveMs: 50, upstreamIdleTimeoutMs: 300 });
+    const harness = await startHarness({ turns: [{ content: 'never', frameDelayMs: 5_000 }] }, { keepAliveMs: 50, upstreamIdleTimeoutMs: 300 });
     const reply = await postResponses(harness.bridge.url, ask);
     expect(reply.events.at(-1)).toMatchObject({ type: 'response.failed', response: { error: { code: 'upstream_timeout' } } });
   });
 
   it('never echoes the upstream key, even when the upstream error does', async () => {
-    harness = await startBridgeWithMock({ turns: [{ status: 400, errorBody: { error: { message: `bad request from key ${UPSTREAM_KEY}` } } }] });
+    const harness = await startHarness({ turns: [{ status: 400, errorBody: { error: { message: `bad request from key ${UPSTREAM_KEY}` } } }] });
     const reply = await postResponses(harness.bridge.url, ask);
     expect(reply.status).toBe(400);
     expect(reply.text).not.toContain(UPSTREAM_KEY);
@@ -96,7 +92,7 @@ describe('upstream faults through serve', () => {
   });
 
   it('names an unreachable upstream', async () => {
-    harness = await startBridgeWithMock({ turns: [{ content: 'x' }] }, { upstream: 'http://127.0.0.1:9/v1', maxRetries: 0 });
+    const harness = await startHarness({ turns: [{ content: 'x' }] }, { upstream: 'http://127.0.0.1:9/v1', maxRetries: 0 });
     const reply = await postResponses(harness.bridge.url, ask);
     expect(reply.status).toBe(502);
     expect(JSON.parse(reply.text).error.message).toMatch(/127\.0\.0\.1:9/);
