@@ -21,7 +21,16 @@ import {
   type SessionsFileData,
   type SessionStoreSlice,
 } from './session-records.js';
-import { fixFileMode, NewerSchemaError, readSessionsFile, stderrWarn, updateSessionsFile, updateSessionsFileSync, type Warn } from './sessions-file.js';
+import {
+  compactSessionsFile,
+  fixFileMode,
+  NewerSchemaError,
+  readSessionsFile,
+  stderrWarn,
+  updateSessionsFile,
+  updateSessionsFileSync,
+  type Warn,
+} from './sessions-file.js';
 import { sessionsFilePath, sessionsHome } from './sessions-home.js';
 
 // Records what the bridge serves into sessions.json: one record per conversation, counts and usage
@@ -29,6 +38,8 @@ import { sessionsFilePath, sessionsHome } from './sessions-home.js';
 // a previous_response_id chain. Requests only touch memory; a timer (and close, and process exit)
 // writes the batch with a read-merge-write under the file lock, adding only what this process has
 // not written yet, so two bridges at once both end up in the file and nothing is counted twice.
+// Timed flushes append to the journal (see sessions-file.ts); close and exit fold it back into
+// sessions.json, so a bridge that has stopped leaves sessions.json whole.
 // Persistence trouble (a locked, unwritable or newer file) is a one-line warning, never an error:
 // the bridge goes on serving.
 
@@ -75,7 +86,7 @@ interface PendingEntry {
 interface Batch {
   entries: Map<string, PendingEntry>;
   slices: Map<string, SessionStoreSlice>;
-  /** Stamped into the file by the write that carries this batch. */
+  /** Stamped into the file (or its journal line) by the write that carries this batch. */
   writeId: string;
   /** Set the moment that write is in place (before its lock is released). */
   landed?: boolean;
@@ -187,6 +198,8 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
   let flushing: Promise<void> | undefined;
   let closed = false;
   let nextRetryMs: number | undefined;
+  /** This process appended to the journal since sessions.json was last rewritten: close and exit fold it in. */
+  let journaled = false;
 
   const schedule = (delay = flushDelayMs) => {
     if (disabled || timer || flushing || pending.size === 0) return;
@@ -253,11 +266,14 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
           warn: warnLine,
           writeId: batch.writeId,
           known: lastWritten,
+          append: !closed,
           onWritten: () => {
             batch.landed = true;
           },
         });
         lastWritten = result.written ? result.data : undefined;
+        if (result.appended) journaled = true;
+        if (result.compacted) journaled = false;
         succeeded = true;
       } catch (error) {
         lastWritten = undefined;
@@ -278,25 +294,27 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
   }
 
   /**
-   * process.exit() skips pending timers and promises: write what is left synchronously. A batch
-   * caught mid-write may or may not have landed; the lock is ours (or abandoned, which the sync
-   * lock takes over), and the file's writeId tells whether that write happened.
+   * process.exit() skips pending timers and promises: write what is left synchronously, and fold the
+   * journal into sessions.json. A batch caught mid-write may or may not have landed; the lock is
+   * ours (or abandoned, which the sync lock takes over), and the writeIds of sessions.json and of
+   * the journal's lines tell whether that write happened (a line cut short is not one).
    */
   const onExit = () => {
     if (disabled) return;
     const interrupted = inflight;
     const rest = takeBatch();
-    if (!interrupted && rest.entries.size === 0) return;
+    if (!interrupted && rest.entries.size === 0 && !journaled) return;
     try {
       updateSessionsFileSync(
         file,
-        (current, before) => {
-          const landed = interrupted !== undefined && (interrupted.landed === true || before?.writeId === interrupted.writeId);
+        (current, _before, history) => {
+          const landed = interrupted !== undefined && (interrupted.landed === true || history.writeIds.has(interrupted.writeId));
           const batch = landed || !interrupted ? rest : combine(interrupted, rest);
           return batch.entries.size === 0 ? undefined : applyBatch(current, batch, caps);
         },
-        { warn: warnLine, writeId: rest.writeId, lock: { timeoutMs: 2_000, ownPidIsStale: true } },
+        { warn: warnLine, writeId: rest.writeId, compact: true, lock: { timeoutMs: 2_000, ownPidIsStale: true } },
       );
+      journaled = false;
     } catch (error) {
       warnLine(`could not save the last sessions to ${file} (${(error as Error).message ?? error})`);
     }
@@ -338,12 +356,19 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
       if (closed) return;
       closed = true;
       try {
+        // `closed` makes this last flush rewrite sessions.json rather than append.
         await flush();
+        if (journaled && !disabled) {
+          await compactSessionsFile(file, { warn: warnLine, known: lastWritten });
+          journaled = false;
+        }
+      } catch (error) {
+        if (!(error instanceof NewerSchemaError)) warnOnce('write', `cannot save sessions to ${file} (${(error as Error).message ?? error}); will try again on exit`);
       } finally {
         if (timer) clearTimeout(timer);
         timer = undefined;
         // If that last write failed, the exit handler gets one more (synchronous) try.
-        if (pending.size === 0) process.off('exit', onExit);
+        if (pending.size === 0 && !journaled) process.off('exit', onExit);
       }
     },
   };

@@ -259,8 +259,19 @@ export function mergeRecord(existing: SessionRecord | undefined, delta: SessionD
   };
 }
 
+/** Each record's updatedAt parsed once (records are never mutated): a sort would otherwise parse ~20 dates per record. */
+const updatedMs = new WeakMap<SessionRecord, number>();
+function updatedTime(record: SessionRecord): number {
+  let ms = updatedMs.get(record);
+  if (ms === undefined) {
+    ms = time(record.updatedAt);
+    updatedMs.set(record, ms);
+  }
+  return ms;
+}
+
 export function newestFirst(sessions: SessionRecord[]): SessionRecord[] {
-  return sessions.sort((a, b) => time(b.updatedAt) - time(a.updatedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return sessions.sort((a, b) => updatedTime(b) - updatedTime(a) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 export interface Caps {
@@ -432,4 +443,82 @@ export function serializeSessionsFile(data: SessionsFileData): string {
   const head = JSON.stringify({ version: data.version, ...(data.writeId && { writeId: data.writeId }) }).slice(0, -1);
   if (data.sessions.length === 0) return `${head},"sessions":[]}\n`;
   return `${head},"sessions":[\n${data.sessions.map((session) => recordJson(session).json).join(',\n')}\n]}\n`;
+}
+
+// ---------- the journal ----------
+//
+// sessions.json.journal: flushes appended since sessions.json was last rewritten. Its first line
+// names the writeId of the sessions.json it applies to; every later line is one flush: the full
+// records it changed (replacing those of the same id) and the ids it removed (caps evict).
+
+/** A journal's first line, for the sessions.json stamped `base`. */
+export function journalHeader(base: string): string {
+  return `${JSON.stringify({ version: SESSIONS_SCHEMA_VERSION, journalFor: base })}\n`;
+}
+
+export type ParsedJournalHeader = { kind: 'ok'; base: string } | { kind: 'newer'; version: number } | { kind: 'invalid' };
+
+export function parseJournalHeader(line: string): ParsedJournalHeader {
+  try {
+    const value = JSON.parse(line) as { version?: unknown; journalFor?: unknown } | null;
+    if (value && typeof value.version === 'number' && typeof value.journalFor === 'string') {
+      return value.version > SESSIONS_SCHEMA_VERSION ? { kind: 'newer', version: value.version } : { kind: 'ok', base: value.journalFor };
+    }
+  } catch {
+    // a torn first write, or not ours
+  }
+  return { kind: 'invalid' };
+}
+
+/** One flush, as a journal line holds it. */
+export interface JournalEntry {
+  /** The writeId of that flush (an exit handler looks for its own). */
+  writeId: string;
+  upsert: SessionRecord[];
+  remove: string[];
+}
+
+/** What a write changed: the records that are not the very objects `before` had, and the ids gone. */
+export function diffSessions(before: readonly SessionRecord[], after: readonly SessionRecord[]): { upsert: SessionRecord[]; remove: string[] } {
+  const previous = new Map(before.map((record) => [record.id, record]));
+  const upsert: SessionRecord[] = [];
+  for (const record of after) {
+    if (previous.get(record.id) !== record) upsert.push(record);
+    previous.delete(record.id);
+  }
+  return { upsert, remove: [...previous.keys()] };
+}
+
+/** One journal line, ending in "\n" (JSON escapes any newline inside). Only the changed records are stringified. */
+export function serializeJournalEntry(entry: JournalEntry): string {
+  return `{"writeId":${JSON.stringify(entry.writeId)},"upsert":[${entry.upsert.map((record) => recordJson(record).json).join(',')}],"remove":${JSON.stringify(entry.remove)}}\n`;
+}
+
+/** A journal line → its entry; undefined if it is not one (malformed records in it are dropped, as in the file). */
+export function parseJournalEntry(line: string): JournalEntry | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!value || typeof value !== 'object') return undefined;
+  const { writeId, upsert, remove } = value as { writeId?: unknown; upsert?: unknown; remove?: unknown };
+  if (typeof writeId !== 'string' || !Array.isArray(upsert) || !Array.isArray(remove)) return undefined;
+  return {
+    writeId,
+    upsert: upsert.map(parseRecord).filter((record): record is SessionRecord => record !== undefined),
+    remove: remove.filter((id): id is string => typeof id === 'string'),
+  };
+}
+
+/** The sessions after these entries, in order; newest first. */
+export function replayJournal(sessions: readonly SessionRecord[], entries: readonly JournalEntry[]): SessionRecord[] {
+  if (entries.length === 0) return [...sessions];
+  const byId = new Map(sessions.map((record) => [record.id, record]));
+  for (const entry of entries) {
+    for (const id of entry.remove) byId.delete(id);
+    for (const record of entry.upsert) byId.set(record.id, record);
+  }
+  return newestFirst([...byId.values()]);
 }
