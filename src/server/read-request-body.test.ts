@@ -3,7 +3,7 @@ import { rawPost } from '../../test/helpers/raw-post.js';
 import { connect, type AddressInfo } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { decodeZstd, parseContentEncoding, parseJsonBody, readRequestBody, type ReadBodyOptions } from './read-request-body.js';
+import { decodeZstd, parseContentEncoding, readRequestBody, type ReadBodyOptions } from './read-request-body.js';
 import { HttpError, sendHttpError, sendJson } from './send-json.js';
 
 type Outcome = { ok: true; body: Buffer } | { ok: false; error: unknown };
@@ -264,28 +264,5 @@ describe('readRequestBody: broken framing', () => {
     expect(error.status).toBe(400);
     expect(error.message).toMatch(/got 9 bytes of the 100 announced/);
     socket.destroy();
-  });
-});
-
-describe('parseJsonBody', () => {
-  it('parses JSON', () => {
-    expect(parseJsonBody(Buffer.from('{"a":[1,2]}'))).toEqual({ a: [1, 2] });
-  });
-
-  it.each([
-    ['', /body is empty/],
-    ['  \n', /body is empty/],
-    ['{"a":', /request body is not valid JSON: /],
-    ['nope', /request body is not valid JSON: /],
-  ])('answers 400 for %j', (text, message) => {
-    try {
-      parseJsonBody(Buffer.from(text));
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(HttpError);
-      expect((error as HttpError).status).toBe(400);
-      expect((error as HttpError).code).toBe('invalid_json');
-      expect((error as HttpError).message).toMatch(message);
-    }
   });
 });

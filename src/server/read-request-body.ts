@@ -216,54 +216,6 @@ export function readRequestBody(req: IncomingMessage, options: ReadBodyOptions =
   });
 }
 
-/**
- * Deepest array/object nesting a request body may have. Real requests nest a few dozen levels (tool
- * schemas); the translators and JSON.stringify recurse, so a body nested 100k levels deep would
- * overflow the stack somewhere past the parser.
- */
-export const MAX_JSON_DEPTH = 1000;
-
-/** Whether `text` nests arrays/objects deeper than `limit` (brackets inside strings don't count). */
-export function jsonNestsDeeperThan(text: string, limit: number): boolean {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      // Skip the string: to the next quote not escaped by an odd number of backslashes.
-      for (;;) {
-        i = text.indexOf('"', i + 1);
-        if (i === -1) return false; // unterminated: JSON.parse says so
-        let backslashes = 0;
-        while (text.charCodeAt(i - 1 - backslashes) === 0x5c) backslashes++;
-        if (backslashes % 2 === 0) break;
-      }
-    } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > limit) return true;
-    } else if (c === 0x5d || c === 0x7d) {
-      depth--;
-    }
-  }
-  return false;
-}
-
-/** JSON.parse with the 400 the server answers for an empty, malformed or absurdly nested body. */
-export function parseJsonBody(body: Buffer): unknown {
-  const text = body.toString('utf8');
-  if (text.trim() === '') {
-    throw new HttpError(400, 'request body is not valid JSON: the body is empty', { code: 'invalid_json' });
-  }
-  if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) {
-    throw new HttpError(400, `request body is nested more than ${MAX_JSON_DEPTH} levels deep; the bridge accepts at most ${MAX_JSON_DEPTH}`, {
-      code: 'json_too_deep',
-    });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new HttpError(400, `request body is not valid JSON: ${(error as Error).message}`, { code: 'invalid_json' });
-  }
-}
-
 // ---------- zstd ----------
 //
 // fzstd decodes either a whole buffer (allocating the size the frame header announces) or as a
