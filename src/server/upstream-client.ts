@@ -2,6 +2,7 @@ import type { Dispatcher, Pool } from 'undici';
 import { createParser, type ParseError } from 'eventsource-parser';
 import type { BridgeOptions } from './bridge-options.js';
 import { makeSecretRedactor } from './redact-secrets.js';
+import { encodeChatRequest } from './encode-chat-request.js';
 import { UpstreamConnectionError, type UpstreamCallOptions, type UpstreamClient, type UpstreamReply, type UpstreamStreamEvent } from './upstream-types.js';
 import type { ChatRequest } from '../translate/types.js';
 
@@ -62,7 +63,7 @@ export function createUpstreamClient(options: BridgeOptions): UpstreamClient {
 
   async function chat(body: ChatRequest, call: UpstreamCallOptions): Promise<UpstreamReply> {
     const { signal } = call;
-    const payload = JSON.stringify(body);
+    const payload = encodeChatRequest(body);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: body.stream ? 'text/event-stream' : 'application/json',

@@ -5,6 +5,7 @@ import { convertToChatRequest } from './convert-to-chat-request.js';
 import { DEFAULT_QUIRKS, withQuirks } from './provider-quirks.js';
 import { ALNUM9_TOOL_CALL_ID } from './rewrite-tool-call-id.js';
 import type { ChatRequest, ResponsesInputItem, ResponsesRequest } from './types.js';
+import { deepFreeze } from './deep-freeze.js';
 
 const fixtures = new URL('../../test/fixtures/codex-0.169/', import.meta.url);
 const captured = readdirSync(fixtures)
@@ -156,5 +157,19 @@ describe('applyRequestQuirks', () => {
     expect(request.tool_choice).toEqual({ type: 'function', function: { name: short } });
     const called = request.messages.flatMap((m) => (m.role === 'assistant' ? (m.tool_calls ?? []).map((c) => c.function.name) : []));
     expect(called).toEqual(['exec_command', short]);
+  });
+
+  it('bends the same frozen tools once per provider, with the same result as unfrozen ones', () => {
+    const frozen = deepFreeze(structuredClone(tools)) as ResponsesRequest['tools'];
+    const short = withQuirks({ toolNameMaxLength: 40, strictTools: false });
+    const first = convertToChatRequest({ ...body, tools: frozen }, { model: 'up', quirks: short });
+    const again = convertToChatRequest({ ...body, tools: frozen }, { model: 'up', quirks: short });
+    const other = convertToChatRequest({ ...body, tools: frozen }, { model: 'up', quirks: withQuirks({ strictTools: true }) });
+    expect(first.request).toEqual(convertToChatRequest(body, { model: 'up', quirks: short }).request);
+    expect(again.request.tools).toBe(first.request.tools);
+    expect(again.toolNames).toEqual(first.toolNames);
+    expect(other.request.tools).not.toBe(first.request.tools);
+    expect(other.request.tools?.[0].function.strict).toBe(true);
+    expect(first.request.tools?.[0].function).not.toHaveProperty('strict');
   });
 });

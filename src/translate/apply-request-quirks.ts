@@ -2,6 +2,7 @@ import type { ChatContentPart, ChatFunctionTool, ChatMessage, ChatRequest, ChatT
 import type { ProviderQuirks } from './provider-quirks.js';
 import { toAlnum9ToolCallId } from './rewrite-tool-call-id.js';
 import { shortenToolName, type ToolNameMap } from './tool-name-map.js';
+import { deepFreeze, isDeepFrozen } from './deep-freeze.js';
 
 // The request-side quirks, as one pure pass over a finished chat request: the translators build the
 // request every provider would get, and this bends it for one provider. With DEFAULT_QUIRKS it
@@ -77,15 +78,11 @@ export function applyRequestQuirks(request: ChatRequest, toolNames: ToolNameMap,
   }
 
   const out: ChatRequest = { ...request, messages };
-  const renamedTools = new Map<string, string>();
+  let renamedTools = new Map<string, string>();
   if (request.tools) {
-    out.tools = request.tools.map((tool): ChatFunctionTool => {
-      const name = rename(tool.function.name);
-      if (name !== tool.function.name) renamedTools.set(tool.function.name, name);
-      const fn = { ...tool.function, name };
-      if (!quirks.strictTools) delete fn.strict;
-      return { ...tool, function: fn };
-    });
+    const quirked = quirkTools(request.tools, quirks, rename);
+    out.tools = quirked.tools;
+    renamedTools = quirked.renamed;
   }
   if (out.tool_choice && typeof out.tool_choice === 'object') {
     out.tool_choice = { type: 'function', function: { name: rename(out.tool_choice.function.name) } };
@@ -103,6 +100,37 @@ export function applyRequestQuirks(request: ChatRequest, toolNames: ToolNameMap,
     for (const [flat, identity] of toolNames) names.set(renamedTools.get(flat) ?? flat, identity);
   }
   return { request: out, toolNames: names, toolCallIds };
+}
+
+interface QuirkedTools {
+  tools: ChatFunctionTool[];
+  /** Original name → shortened name, for the names that changed. */
+  renamed: Map<string, string>;
+}
+
+/** (frozen tools → quirks → result): the same tools every turn are bent once per provider. */
+const quirkedTools = new WeakMap<object, WeakMap<ProviderQuirks, QuirkedTools>>();
+
+function quirkTools(tools: ChatFunctionTool[], quirks: ProviderQuirks, rename: (name: string) => string): QuirkedTools {
+  const frozen = isDeepFrozen(tools);
+  const known = frozen ? quirkedTools.get(tools)?.get(quirks) : undefined;
+  if (known) return known;
+  const renamed = new Map<string, string>();
+  const out = tools.map((tool): ChatFunctionTool => {
+    const name = rename(tool.function.name);
+    if (name !== tool.function.name) renamed.set(tool.function.name, name);
+    const fn = { ...tool.function, name };
+    if (!quirks.strictTools) delete fn.strict;
+    return { ...tool, function: fn };
+  });
+  const result = { tools: out, renamed };
+  if (frozen) {
+    deepFreeze(out);
+    let byQuirks = quirkedTools.get(tools);
+    if (!byQuirks) quirkedTools.set(tools, (byQuirks = new WeakMap()));
+    byQuirks.set(quirks, result);
+  }
+  return result;
 }
 
 function replayAssistant(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { convertToChatTools, convertToChatToolChoice } from './convert-to-chat-tools.js';
 import { flattenToolName, resolveToolName } from './tool-name-map.js';
+import { deepFreeze, isDeepFrozen } from './deep-freeze.js';
 
 const VALID = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -41,5 +42,17 @@ describe('convertToChatTools', () => {
   it('rejects malformed tools with their path', () => {
     expect(() => convertToChatTools([{ type: 'function' } as never])).toThrowError(/tools\[0\]\.name/);
     expect(() => convertToChatTools([{ type: 'namespace', name: 'n' } as never])).toThrowError(/tools\[0\]/);
+  });
+
+  it('converts the same frozen tools once, and hands each caller its own name map', () => {
+    const tools = deepFreeze([{ type: 'function', name: 'exec_command', parameters: { type: 'object' } }, { type: 'custom', name: 'apply_patch' }]);
+    const first = convertToChatTools(tools as never);
+    const second = convertToChatTools(tools as never);
+    expect(second.tools).toBe(first.tools);
+    expect(isDeepFrozen(first.tools)).toBe(true);
+    expect(second.toolNames).toEqual(first.toolNames);
+    first.toolNames.clear();
+    expect(convertToChatTools(tools as never).toolNames.size).toBe(2);
+    expect(convertToChatTools(structuredClone(tools) as never).tools).not.toBe(first.tools);
   });
 });

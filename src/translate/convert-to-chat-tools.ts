@@ -1,6 +1,7 @@
 import type { ChatFunctionTool, ChatRequest, ResponsesRequest, ResponsesTool } from './types.js';
 import { flattenToolName, type ToolNameMap } from './tool-name-map.js';
 import { TranslationError } from './translation-error.js';
+import { deepFreeze, isDeepFrozen } from './deep-freeze.js';
 
 export interface ConvertedTools {
   tools: ChatFunctionTool[];
@@ -34,6 +35,18 @@ function customToolParameters(tool: { format?: unknown }): Record<string, unknow
  * chat providers reject them and cannot run them.
  */
 export function convertToChatTools(tools: ResponsesTool[] | undefined): ConvertedTools {
+  // The same (frozen) tools every turn make the same (frozen) functions: converted once.
+  const frozen = Array.isArray(tools) && isDeepFrozen(tools);
+  const known = frozen ? convertedTools.get(tools) : undefined;
+  if (known) return { tools: known.tools, toolNames: new Map(known.toolNames) };
+  const converted = convert(tools);
+  if (frozen) convertedTools.set(tools, { tools: deepFreeze(converted.tools), toolNames: new Map(converted.toolNames) });
+  return converted;
+}
+
+const convertedTools = new WeakMap<object, ConvertedTools>();
+
+function convert(tools: ResponsesTool[] | undefined): ConvertedTools {
   const out: ChatFunctionTool[] = [];
   const toolNames: ToolNameMap = new Map();
   if (tools === undefined || tools === null) return { tools: out, toolNames };
