@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BridgeOptions } from './bridge-options.js';
 import { reportRequest, sendJson, sendJsonError } from './send-json.js';
-import { SseWriter } from './sse-writer.js';
+import { SseWriter, type SseEvent } from './sse-writer.js';
 import { makeSecretRedactor } from './redact-secrets.js';
 import { UpstreamConnectionError, type UpstreamClient, type UpstreamReply } from './upstream-types.js';
 import { refusedParameter, withoutParameter } from './adaptive-parameter-fallback.js';
@@ -254,21 +254,27 @@ async function pumpStream(
 
   let sawDone = false;
   try {
-    for await (const event of reply.events) {
+    // The events of one upstream read are translated together and written in one go.
+    reading: for await (const batch of reply.batches) {
       lastUpstreamAt = Date.now();
-      if (event.type === 'done') {
-        sawDone = true;
-        break;
-      }
-      if (event.type === 'chunk') {
-        const events = translator.push(event.chunk);
-        if (events.length > 0) {
-          lastSentAt = lastUpstreamAt;
-          await sse.send(...events);
+      const out: SseEvent[] = [];
+      for (const event of batch) {
+        if (event.type === 'done') {
+          sawDone = true;
+          break;
         }
-        if (translator.finished) break;
+        if (event.type === 'chunk') {
+          const events = translator.push(event.chunk);
+          for (let i = 0; i < events.length; i++) out.push(events[i]);
+          if (translator.finished) break;
+        }
+        // Malformed data lines are skipped; a stream that never finishes fails at the end.
       }
-      // Malformed data lines are skipped; a stream that never finishes fails at the end.
+      if (out.length > 0) {
+        lastSentAt = lastUpstreamAt;
+        await sse.sendAll(out);
+      }
+      if (sawDone || translator.finished) break reading;
     }
     sse.send(...translator.end({ sawDone }));
   } catch (error) {
@@ -291,13 +297,15 @@ async function collectStream(
 ): Promise<ResponsesResponse> {
   let sawDone = false;
   try {
-    for await (const event of reply.events) {
-      if (event.type === 'done') {
-        sawDone = true;
-        break;
+    reading: for await (const batch of reply.batches) {
+      for (const event of batch) {
+        if (event.type === 'done') {
+          sawDone = true;
+          break reading;
+        }
+        if (event.type === 'chunk') translator.push(event.chunk);
+        if (translator.finished) break reading;
       }
-      if (event.type === 'chunk') translator.push(event.chunk);
-      if (translator.finished) break;
     }
     translator.end({ sawDone });
   } catch (error) {

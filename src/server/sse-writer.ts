@@ -73,11 +73,19 @@ export class SseWriter {
    * it makes a slow client slow down whoever produces the events. Resolves at once if closed.
    */
   send(...events: SseEvent[]): Promise<void> {
+    return this.sendAll(events);
+  }
+
+  /** send() for an array of events (a whole upstream read's worth). */
+  sendAll(events: readonly SseEvent[]): Promise<void> {
     if (events.length === 0 || this.closed) return Promise.resolve();
     this.openWithFrames();
-    for (const event of events) {
-      this.pending += `event: ${event.type}\ndata: ${this.transform(encodeEvent(event, this.sequence++))}\n\n`;
+    let frames = '';
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      frames += `event: ${event.type}\ndata: ${this.transform(encodeEvent(event, this.sequence++))}\n\n`;
     }
+    this.pending += frames;
     return this.queued();
   }
 

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { normalizeBridgeOptions, type BridgeOptions } from './bridge-options.js';
-import { createUpstreamClient, parseRetryAfter, parseSseBytes } from './upstream-client.js';
+import { createUpstreamClient, parseRetryAfter, parseSseBatches, parseSseBytes } from './upstream-client.js';
 import { UpstreamConnectionError, type UpstreamClient, type UpstreamStreamEvent } from './upstream-types.js';
 import type { ChatRequest } from '../translate/types.js';
 
@@ -54,9 +54,12 @@ function sendSse(res: ServerResponse, text: string): void {
   res.end(text);
 }
 
-async function collect(events: AsyncIterable<UpstreamStreamEvent>): Promise<UpstreamStreamEvent[]> {
+async function collect(events: AsyncIterable<UpstreamStreamEvent | readonly UpstreamStreamEvent[]>): Promise<UpstreamStreamEvent[]> {
   const out: UpstreamStreamEvent[] = [];
-  for await (const e of events) out.push(e);
+  for await (const e of events) {
+    if (Array.isArray(e)) out.push(...(e as UpstreamStreamEvent[]));
+    else out.push(e as UpstreamStreamEvent);
+  }
   return out;
 }
 
@@ -70,7 +73,7 @@ describe('createUpstreamClient: requests', () => {
     const reply = await upstream.chat(streamRequest, { signal: new AbortController().signal });
     expect(reply.kind).toBe('stream');
     if (reply.kind !== 'stream') return;
-    expect(await collect(reply.events)).toEqual([{ type: 'chunk', chunk: chunk('hi') }, { type: 'done' }]);
+    expect(await collect(reply.batches)).toEqual([{ type: 'chunk', chunk: chunk('hi') }, { type: 'done' }]);
     expect(seen[0]).toMatchObject({ method: 'POST', url: '/v1/chat/completions?api-version=2024-10-01' });
     expect(seen[0].headers.authorization).toBe(`Bearer ${KEY}`);
     expect(seen[0].headers['content-type']).toBe('application/json');
@@ -81,7 +84,7 @@ describe('createUpstreamClient: requests', () => {
     const { url, seen } = await startMock((_n, _req, res) => sendSse(res, 'data: [DONE]\n\n'));
     client = createUpstreamClient(normalizeBridgeOptions({ upstream: url, model: 'm', token: 't' }));
     const reply = await client.chat(streamRequest, { signal: new AbortController().signal });
-    if (reply.kind === 'stream') await collect(reply.events);
+    if (reply.kind === 'stream') await collect(reply.batches);
     expect(seen[0].headers.authorization).toBeUndefined();
   });
 
@@ -112,7 +115,7 @@ describe('createUpstreamClient: requests', () => {
     });
     const reply = await makeClient(url).chat(streamRequest, { signal: new AbortController().signal });
     expect(reply.kind).toBe('stream');
-    if (reply.kind === 'stream') expect(await collect(reply.events)).toEqual([{ type: 'chunk', chunk: chunk('a') }, { type: 'done' }]);
+    if (reply.kind === 'stream') expect(await collect(reply.batches)).toEqual([{ type: 'chunk', chunk: chunk('a') }, { type: 'done' }]);
   });
 });
 
@@ -245,7 +248,7 @@ describe('createUpstreamClient: connection failures', () => {
     if (reply.kind !== 'stream') throw new Error('expected a stream');
     const seen: UpstreamStreamEvent[] = [];
     const error = await (async () => {
-      for await (const e of reply.events) seen.push(e);
+      for await (const batch of reply.batches) seen.push(...batch);
     })().catch((e: unknown) => e);
     expect(seen).toEqual([{ type: 'chunk', chunk: chunk('part') }]);
     expect(error).toBeInstanceOf(Error);
@@ -263,8 +266,8 @@ describe('createUpstreamClient: aborting', () => {
     const abort = new AbortController();
     const reply = await makeClient(url).chat(streamRequest, { signal: abort.signal });
     if (reply.kind !== 'stream') throw new Error('expected a stream');
-    const iterator = reply.events[Symbol.asyncIterator]();
-    expect(await iterator.next()).toEqual({ done: false, value: { type: 'chunk', chunk: chunk('first') } });
+    const iterator = reply.batches[Symbol.asyncIterator]();
+    expect(await iterator.next()).toEqual({ done: false, value: [{ type: 'chunk', chunk: chunk('first') }] });
     const pending = iterator.next();
     abort.abort();
     await expect(pending).rejects.toBeDefined();
@@ -336,6 +339,14 @@ describe('SSE parsing', () => {
     }
   });
 
+  it('hands over the events of each read together, an event cut by a read with the read that ends it', async () => {
+    const bytes = Buffer.from(text, 'utf8');
+    const cut = bytes.indexOf(Buffer.from('event: message')) + 3;
+    const batches: UpstreamStreamEvent[][] = [];
+    for await (const batch of parseSseBatches(pieces(bytes, [cut, cut + 1]))) batches.push(batch);
+    expect(batches).toEqual([[expected[0]], [expected[1], expected[2], expected[3]]]);
+  });
+
   it('counts a last event without its blank line, and ends at EOF without [DONE]', async () => {
     expect(await collect(parseSseBytes(pieces(Buffer.from(`${frame(chunk('a'))}data: [DONE]\n`), [])))).toEqual([{ type: 'chunk', chunk: chunk('a') }, { type: 'done' }]);
     expect(await collect(parseSseBytes(pieces(Buffer.from(frame(chunk('a'))), [])))).toEqual([{ type: 'chunk', chunk: chunk('a') }]);
@@ -361,7 +372,7 @@ describe('SSE parsing', () => {
     });
     const reply = await makeClient(url).chat(streamRequest, { signal: new AbortController().signal });
     if (reply.kind !== 'stream') throw new Error('expected a stream');
-    expect(await collect(reply.events)).toEqual(expected);
+    expect(await collect(reply.batches)).toEqual(expected);
   });
 });
 

@@ -131,7 +131,7 @@ async function readSuccess(
   const contentType = headerOf(response.headers, 'content-type')?.toLowerCase() ?? '';
   if (streamRequested && !contentType.includes('json')) {
     // text/event-stream, or no/odd content type: read it as SSE (junk lines are ignored by the parser).
-    return { kind: 'stream', status, events: sseEvents(response.body, signal, host) };
+    return { kind: 'stream', status, batches: sseBatches(response.body, signal, host) };
   }
   // A blocking answer, or a JSON answer to a stream:true request (some upstreams ignore `stream`,
   // or report errors this way with a 200): read it whole.
@@ -147,7 +147,7 @@ async function readSuccess(
   } catch {
     if (/^\s*(data|event|:)/.test(text)) {
       // SSE with a JSON content type (or to a blocking request): hand it over as a stream.
-      return { kind: 'stream', status, events: sseFromText(text) };
+      return { kind: 'stream', status, batches: sseFromText(text) };
     }
     return { kind: 'error', status: 502, bodyText: scrub(`upstream answered ${status} with a body that is neither JSON nor SSE: ${text.slice(0, 2000)}`) };
   }
@@ -165,16 +165,17 @@ function classify(data: string): UpstreamStreamEvent {
 }
 
 /**
- * SSE bytes → events, however the bytes were split. A streaming TextDecoder keeps a multi-byte
- * character that straddles two reads intact. Ends at EOF (a last event without its blank line still
- * counts: some servers end with "data: [DONE]\n"); errors from `source` propagate.
+ * SSE bytes → events, however the bytes were split, the events of each read of `source` together.
+ * A streaming TextDecoder keeps a multi-byte character that straddles two reads intact. Ends at EOF
+ * (a last event without its blank line still counts: some servers end with "data: [DONE]\n");
+ * errors from `source` propagate.
  */
-export async function* parseSseBytes(source: AsyncIterable<Uint8Array>): AsyncGenerator<UpstreamStreamEvent> {
-  const queue: UpstreamStreamEvent[] = [];
+export async function* parseSseBatches(source: AsyncIterable<Uint8Array>): AsyncGenerator<UpstreamStreamEvent[]> {
+  let batch: UpstreamStreamEvent[] = [];
   let tooLong = false;
   const parser = createParser({
     maxBufferSize: SSE_EVENT_CAP,
-    onEvent: (event) => queue.push(classify(event.data)),
+    onEvent: (event) => batch.push(classify(event.data)),
     onError: (error: ParseError) => {
       if (error.type === 'max-buffer-size-exceeded') tooLong = true;
     },
@@ -183,28 +184,36 @@ export async function* parseSseBytes(source: AsyncIterable<Uint8Array>): AsyncGe
   for await (const chunk of source) {
     parser.feed(decoder.decode(chunk, { stream: true }));
     if (tooLong) throw new Error(`an SSE event is larger than ${SSE_EVENT_CAP} bytes`);
-    for (let i = 0; i < queue.length; i++) yield queue[i];
-    queue.length = 0;
+    if (batch.length > 0) {
+      const ready = batch;
+      batch = [];
+      yield ready;
+    }
   }
   // End the last line and event, in case the stream stopped without its blank line.
   parser.feed(`${decoder.decode()}\n\n`);
-  yield* queue;
+  if (batch.length > 0) yield batch;
+}
+
+/** The same, one event at a time. */
+export async function* parseSseBytes(source: AsyncIterable<Uint8Array>): AsyncGenerator<UpstreamStreamEvent> {
+  for await (const batch of parseSseBatches(source)) yield* batch;
 }
 
 /** How long the end of a body may take to come after its `data: [DONE]` before the socket is dropped. */
 const AFTER_DONE_DRAIN_MS = 1_000;
 
-/** The upstream's SSE body as events; throws a readable Error if the connection breaks midway. */
-async function* sseEvents(body: ResponseData['body'], signal: AbortSignal, host: string): AsyncGenerator<UpstreamStreamEvent> {
+/** The upstream's SSE body as batches of events; throws a readable Error if the connection breaks midway. */
+async function* sseBatches(body: ResponseData['body'], signal: AbortSignal, host: string): AsyncGenerator<UpstreamStreamEvent[]> {
   const chunks = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   // Without return(): a consumer that stops early does not abort the body through its iterator
   // (an AbortError with its stack, on every request); the finally below decides.
   const source: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => ({ next: () => chunks.next() }) };
   let sawDone = false;
   try {
-    for await (const event of parseSseBytes(source)) {
-      if (event.type === 'done') sawDone = true;
-      yield event;
+    for await (const batch of parseSseBatches(source)) {
+      if (!sawDone && batch.some((event) => event.type === 'done')) sawDone = true;
+      yield batch;
     }
   } catch (error) {
     throwIfAborted(signal);
@@ -239,11 +248,11 @@ async function readToEnd(chunks: AsyncIterator<Buffer>, body: ResponseData['body
   }
 }
 
-async function* sseFromText(text: string): AsyncGenerator<UpstreamStreamEvent> {
+async function* sseFromText(text: string): AsyncGenerator<UpstreamStreamEvent[]> {
   const events: UpstreamStreamEvent[] = [];
   const parser = createParser({ onEvent: (event) => events.push(classify(event.data)) });
   parser.feed(`${text}\n\n`);
-  yield* events;
+  if (events.length > 0) yield events;
 }
 
 /** Read a body as text, keeping at most `cap` bytes (the rest is discarded with the connection). */

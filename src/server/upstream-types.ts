@@ -8,8 +8,12 @@ export type UpstreamStreamEvent =
   | { type: 'done' };
 
 export type UpstreamReply =
-  /** 2xx to a stream:true request. Iteration ends at EOF; it throws if the connection breaks. */
-  | { kind: 'stream'; status: number; events: AsyncIterable<UpstreamStreamEvent> }
+  /**
+   * 2xx to a stream:true request: the events of each network read together (a fast upstream packs
+   * hundreds of chunks into one read, and each is then handled without a turn of the event loop).
+   * Iteration ends at EOF; it throws if the connection breaks.
+   */
+  | { kind: 'stream'; status: number; batches: AsyncIterable<readonly UpstreamStreamEvent[]> }
   /** 2xx to a stream:false request. */
   | { kind: 'json'; status: number; body: unknown }
   /** Non-2xx after the bounded retries. `bodyText` is capped and may echo the request. */

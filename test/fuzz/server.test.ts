@@ -21,8 +21,9 @@ const KEY = 'sk-fuzz-server-key-0123456789';
 /** What the scripted upstream answers next (set by each case before it sends its request). */
 let nextReply: (stream: boolean) => UpstreamReply = (stream) => wellBehaved(stream);
 
-async function* eventsOf(items: UpstreamStreamEvent[]): AsyncGenerator<UpstreamStreamEvent> {
-  for (const item of items) yield item;
+/** The events as upstream reads: one event per read, so each is handled as it arrives. */
+async function* eventsOf(items: UpstreamStreamEvent[]): AsyncGenerator<UpstreamStreamEvent[]> {
+  for (const item of items) yield [item];
 }
 
 function wellBehaved(stream: boolean): UpstreamReply {
@@ -32,7 +33,7 @@ function wellBehaved(stream: boolean): UpstreamReply {
   return {
     kind: 'stream',
     status: 200,
-    events: eventsOf([
+    batches: eventsOf([
       { type: 'chunk', chunk: { choices: [{ index: 0, delta: { content: 'fi' } }] } },
       { type: 'chunk', chunk: { choices: [{ index: 0, delta: { content: 'ne' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1 } } },
       { type: 'done' },
@@ -146,7 +147,7 @@ describe('the server, fuzzed', () => {
     async () => {
       const upstreamReply = fc.oneof(
         fc.array(fc.oneof({ weight: 4, arbitrary: junkChunk.map((chunk) => ({ type: 'chunk', chunk }) as UpstreamStreamEvent) }, { weight: 1, arbitrary: fc.constantFrom<UpstreamStreamEvent>({ type: 'done' }, { type: 'malformed', data: '{oops' }) }), { maxLength: 8 }).map(
-          (events): UpstreamReply => ({ kind: 'stream', status: 200, events: eventsOf(events.map((e) => (e.type === 'chunk' && (e.chunk === null || typeof e.chunk !== 'object') ? { type: 'malformed', data: String(e.chunk) } : e)) as UpstreamStreamEvent[]) }),
+          (events): UpstreamReply => ({ kind: 'stream', status: 200, batches: eventsOf(events.map((e) => (e.type === 'chunk' && (e.chunk === null || typeof e.chunk !== 'object') ? { type: 'malformed', data: String(e.chunk) } : e)) as UpstreamStreamEvent[]) }),
         ),
         junk.map((body): UpstreamReply => ({ kind: 'json', status: 200, body })),
         fc.record({ status: fc.constantFrom(400, 401, 402, 403, 404, 413, 422, 429, 500, 502, 503, 529), bodyText: fc.oneof(fc.string(), junk.map((j) => JSON.stringify(j) ?? '')) }).map(

@@ -44,10 +44,13 @@ const completion = (content: string) => ({
 
 const jsonReply: Script = async () => ({ kind: 'json', status: 200, body: completion('hello back') });
 
+/** One upstream read per content piece; the finish, usage and [DONE] arrive together. */
 async function* streamOf(...contents: string[]) {
-  for (const content of contents) yield { type: 'chunk' as const, chunk: { choices: [{ index: 0, delta: { content } }] } };
-  yield { type: 'chunk' as const, chunk: { choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } } };
-  yield { type: 'done' as const };
+  for (const content of contents) yield [{ type: 'chunk' as const, chunk: { choices: [{ index: 0, delta: { content } }] } }];
+  yield [
+    { type: 'chunk' as const, chunk: { choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } } },
+    { type: 'done' as const },
+  ];
 }
 
 async function start(options: Partial<BridgeOptions> = {}, upstream: UpstreamClient = fakeUpstream(jsonReply), store = new SessionStore()) {
@@ -218,7 +221,7 @@ describe('startBridgeServer', () => {
   });
 
   it('accepts a gzip body and streams the answer as numbered SSE events', async () => {
-    await start({}, fakeUpstream(async () => ({ kind: 'stream', status: 200, events: streamOf('hel', 'lo') })));
+    await start({}, fakeUpstream(async () => ({ kind: 'stream', status: 200, batches: streamOf('hel', 'lo') })));
     const body = gzipSync(Buffer.from(JSON.stringify({ model: 'test-model', stream: true, input: 'hi' })));
     const reply = await call('POST', '/responses', { body, headers: { 'content-encoding': 'gzip', 'content-type': 'application/json' } });
     expect(reply.status).toBe(200);
@@ -278,8 +281,8 @@ describe('startBridgeServer', () => {
     const upstream = fakeUpstream(async (_body, { signal }) => ({
       kind: 'stream',
       status: 200,
-      events: (async function* () {
-        yield { type: 'chunk' as const, chunk: { choices: [{ index: 0, delta: { content: 'thinking…' } }] } };
+      batches: (async function* () {
+        yield [{ type: 'chunk' as const, chunk: { choices: [{ index: 0, delta: { content: 'thinking…' } }] } }];
         await new Promise((_resolve, reject) =>
           signal.addEventListener('abort', () => {
             aborted = true;
