@@ -7,7 +7,8 @@ import { startBridgeServer, type BridgeServer } from '../server/create-bridge-se
 import type { ResponseRecord } from '../server/handle-responses.js';
 import { startMockUpstream, type MockTurn, type MockUpstream } from '../../test/helpers/mock-upstream.js';
 import { openSessionRecorder, withSessionRecorder } from './session-recorder.js';
-import { readSessionsFile } from './sessions-file.js';
+import { parseSessionsFile } from './session-records.js';
+import { journalPathOf, readSessionsFile } from './sessions-file.js';
 import { sessionsFilePath } from './sessions-home.js';
 import { SessionStore } from './session-store.js';
 
@@ -82,6 +83,12 @@ async function replay(url: string, captured: Captured[]) {
 }
 
 const fileText = () => readFileSync(sessionsFilePath(home), 'utf8');
+/** sessions.json alone, without its journal. */
+const fileSessions = () => {
+  const parsed = parseSessionsFile(fileText());
+  if (parsed.kind !== 'ok') throw new Error(`sessions.json is ${parsed.kind}`);
+  return parsed.data.sessions;
+};
 
 describe('recording sessions', () => {
   it('one record per Codex thread: title, cwd, model, upstream host, requests and summed usage; never the key or token', async () => {
@@ -150,6 +157,60 @@ describe('recording sessions', () => {
     recorder.onResponse(fakeRecord('mine-3'));
     await recorder.close();
     expect((await readSessionsFile(recorder.path)).sessions.map((s) => s.id).sort()).toEqual(['mine-1', 'mine-2', 'mine-3']);
+  });
+
+  it('timed flushes append to the journal; close folds it into sessions.json and removes it', async () => {
+    const recorder = await openSessionRecorder({ home, upstreamHost: 'h', store: new SessionStore(), warn, flushDelayMs: 60_000 });
+    recorder.onResponse(fakeRecord('one'));
+    await recorder.flush(); // no sessions.json yet: this one writes it
+    const journal = journalPathOf(recorder.path);
+    expect(existsSync(journal)).toBe(false);
+    recorder.onResponse(fakeRecord('two'));
+    recorder.onResponse(fakeRecord('one'));
+    await recorder.flush();
+    recorder.onResponse(fakeRecord('two'));
+    await recorder.flush();
+    // sessions.json is as the first flush left it; the journal has a line for each later flush.
+    expect(fileSessions().map((s) => s.id)).toEqual(['one']);
+    const lines = readFileSync(journal, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(JSON.parse(lines[2]).upsert.map((r: { id: string }) => r.id)).toEqual(['two']);
+    expect((await readSessionsFile(recorder.path)).sessions.map((s) => [s.id, s.requests]).sort()).toEqual([['one', 2], ['two', 2]]);
+    const listeners = process.listenerCount('exit');
+    await recorder.close();
+    expect(process.listenerCount('exit')).toBe(listeners - 1);
+    expect(readdirSync(home)).toEqual(['sessions.json']);
+    expect(fileSessions().map((s) => [s.id, s.requests]).sort()).toEqual([['one', 2], ['two', 2]]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('two recorders appending in turn to one journal: each reads the other\'s lines, nothing lost or counted twice', async () => {
+    const a = await openSessionRecorder({ home, upstreamHost: 'h', store: new SessionStore(), warn, flushDelayMs: 60_000 });
+    const b = await openSessionRecorder({ home, upstreamHost: 'h', store: new SessionStore(), warn, flushDelayMs: 60_000 });
+    a.onResponse(fakeRecord('shared'));
+    await a.flush();
+    for (let i = 0; i < 5; i++) {
+      a.onResponse(fakeRecord('shared'));
+      a.onResponse(fakeRecord(`a-${i}`));
+      b.onResponse(fakeRecord('shared'));
+      b.onResponse(fakeRecord(`b-${i}`));
+      await Promise.all([a.flush(), b.flush()]);
+    }
+    const journal = readFileSync(journalPathOf(a.path), 'utf8');
+    expect(journal.trimEnd().split('\n')).toHaveLength(1 + 10);
+    expect(fileSessions().map((s) => s.id)).toEqual(['shared']);
+    const requests = () => Object.fromEntries(fileSessions().map((s) => [s.id, s.requests]));
+    await a.close();
+    expect(readdirSync(home)).toEqual(['sessions.json']); // b's lines folded in by a's close
+    b.onResponse(fakeRecord('b-last'));
+    await b.close();
+    expect(readdirSync(home)).toEqual(['sessions.json']);
+    expect(requests()).toEqual({
+      shared: 11,
+      ...Object.fromEntries([0, 1, 2, 3, 4].flatMap((i) => [[`a-${i}`, 1], [`b-${i}`, 1]])),
+      'b-last': 1,
+    });
+    expect(warnings).toEqual([]);
   });
 
   it('batches: a request only touches memory; the file appears after the flush delay', async () => {

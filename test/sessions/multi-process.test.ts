@@ -80,6 +80,15 @@ describe('sessions.json across processes', () => {
     expect(byId((await readSessionsFile(file())).sessions).exiting).toMatchObject({ requests: 7, usage: { inputTokens: 70 } });
   });
 
+  it('process.exit() after flushes that appended to the journal: the exit handler folds it into sessions.json', async () => {
+    const result = await runWorker({ mode: 'flush-exit', flushDelayMs: 1, requests: [['flushed', 20]], late: 4 });
+    expect(result.stdout).toContain('journal before exit: true');
+    expect(readdirSync(home).sort()).toEqual(['sessions.json']);
+    // sessions.json alone holds everything, each request once.
+    const parsed = parseSessionsFile(readFileSync(file(), 'utf8'));
+    expect(parsed.kind === 'ok' && byId(parsed.data.sessions)).toMatchObject({ flushed: { requests: 20, usage: { inputTokens: 200 } }, late: { requests: 4 } });
+  });
+
   it('exit in the middle of a flush: the batch lands exactly once, whatever point the write had reached', async () => {
     const runs = 6;
     for (let i = 0; i < runs; i++) await runWorker({ mode: 'exit-inflight', flushDelayMs: 60_000, requests: [['inflight', 5]], maxDelayMs: 12 });

@@ -4,8 +4,12 @@
 //   mode "close": record everything, await close() (the normal end of run/serve)
 //   mode "exit": record everything, then process.exit(0) without close (the exit handler writes)
 //   mode "exit-inflight": start a flush, and exit while it is in the middle of it
+//   mode "flush-exit": record everything with flushes (they append to the journal), then record
+//                `late` more and process.exit(0); prints whether a journal was there before the exit
 //   mode "loop": record and flush forever (until killed), with big SessionStore data so that writes
 //                take a while; prints "writing" once the first write landed
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { openSessionRecorder } from '../../dist/sessions/session-recorder.js';
 import { SessionStore } from '../../dist/sessions/session-store.js';
 
@@ -62,6 +66,12 @@ for (const [conversation, count] of options.requests) {
 }
 
 if (options.mode === 'exit') process.exit(0);
+if (options.mode === 'flush-exit') {
+  await recorder.flush();
+  process.stdout.write(`journal before exit: ${existsSync(path.join(options.home, 'sessions.json.journal'))}\n`);
+  for (let i = 0; i < options.late; i++) record('late');
+  process.exit(0);
+}
 if (options.mode === 'exit-inflight') {
   void recorder.flush();
   // Exit at a random point of that flush: before the lock, mid-write, or after it landed.
