@@ -20,6 +20,20 @@ describe('checkSessionsFile', () => {
     expect(await checkSessionsFile(env)).toMatchObject({ ok: true, detail: `${file()} (0 sessions)` });
   });
 
+  it('counts the sessions a running bridge has only in the journal yet; warns of damaged journal lines, repairing nothing', async () => {
+    writeFileSync(file(), `${JSON.stringify({ version: 1, writeId: 'w1', sessions: [{ id: 'a', updatedAt: '2026-01-01T00:00:00.000Z' }] })}\n`);
+    const line = (writeId: string, id: string) => `${JSON.stringify({ writeId, upsert: [{ id, updatedAt: '2026-01-02T00:00:00.000Z' }], remove: [] })}\n`;
+    writeFileSync(`${file()}.journal`, `${JSON.stringify({ version: 1, journalFor: 'w1' })}\n${line('w2', 'b')}${line('w3', 'c')}`);
+    expect(await checkSessionsFile(env)).toMatchObject({ ok: true, level: 'ok', detail: `${file()} (3 sessions)` });
+    // A journal for another sessions.json does not count.
+    writeFileSync(`${file()}.journal`, `${JSON.stringify({ version: 1, journalFor: 'older' })}\n${line('w2', 'b')}`);
+    expect(await checkSessionsFile(env)).toMatchObject({ detail: `${file()} (1 session)` });
+    writeFileSync(`${file()}.journal`, `${JSON.stringify({ version: 1, journalFor: 'w1' })}\nnot json\n${line('w2', 'b')}`);
+    const check = await checkSessionsFile(env);
+    expect(check).toMatchObject({ ok: true, level: 'warn', detail: `${file()} (2 sessions); ${file()}.journal has 1 unreadable line` });
+    expect(readdirSync(root).sort()).toEqual(['sessions.json', 'sessions.json.journal']);
+  });
+
   it('fails a damaged file without moving it aside', async () => {
     writeFileSync(file(), '{"version": 1, "sess');
     const check = await checkSessionsFile(env);

@@ -543,7 +543,8 @@ function plan(found: Found, next: SessionsFileData | undefined, options: Session
     if ((journal?.bytes ?? 0) + bytes.length <= journalLimit(disk.main.size, options)) return { kind: 'append', bytes, create: !journal };
   }
   if (next) return { kind: 'compact', data: next };
-  if (data && (damaged || (options.compact && journal))) return { kind: 'compact', data: stamp(data, undefined) };
+  // A torn tail alone waits for the next write; damaged lines are repaired (and kept aside) now.
+  if (data && (found.bad > 0 || (options.compact && journal))) return { kind: 'compact', data: stamp(data, undefined) };
   return { kind: 'none' };
 }
 
@@ -681,6 +682,17 @@ export function updateSessionsFileSync(file: string, mutate: Mutate, options: Se
 /** Folds the journal into sessions.json, if there is one (close and exit: a bridge that is not running leaves sessions.json whole). */
 export function compactSessionsFile(file: string, options: SessionsFileOptions = {}): Promise<UpdateResult> {
   return updateSessionsFile(file, () => undefined, { ...options, compact: true });
+}
+
+/**
+ * For doctor: `data` (parsed from sessions.json's text) with its journal replayed, repairing and
+ * removing nothing. A journal for another sessions.json (or of a newer schema) is not applied.
+ */
+export async function peekJournal(file: string, data: SessionsFileData): Promise<{ data: SessionsFileData; applied: boolean; bad: number }> {
+  const raw = await readJournal(journalPathOf(file), 0).catch(() => undefined);
+  if (!raw || judgeJournal(raw, data.writeId).kind !== 'applies') return { data, applied: false, bad: 0 };
+  const scan = scanJournal(raw.buffer, true);
+  return { data: { ...data, sessions: replayJournal(data.sessions, scan.entries) }, applied: true, bad: scan.bad };
 }
 
 /**
