@@ -1,9 +1,13 @@
-// The sessions file write with 500 sessions: the SessionRecorder's flush (read-merge-write of
-// sessions.json under its lock, atomic replace), as `serve` and `run` do it off the response path,
-// timed one flush after another. Each flush carries one more request of one session, with a new
-// reasoning entry for it, like a Codex turn. The file lives in a fresh temporary directory.
-// Besides each flush's wall time (mostly file I/O, which happens off the event loop), the longest
-// stretch it kept the event loop busy is measured: that is what a stream being served meanwhile feels.
+// The sessions file write with 500 sessions: the SessionRecorder's flush (under the lock, one line
+// appended to sessions.json.journal and fdatasync'd; or, when the journal has grown past its
+// limit, sessions.json rewritten atomically with the journal folded in), as `serve` and `run` do it
+// off the response path, timed one flush after another. Each flush carries one more request of one
+// session, with a new reasoning entry for it, like a Codex turn. The file lives in a fresh temporary
+// directory. Besides each flush's wall time (mostly file I/O, which happens off the event loop), the
+// longest stretch it kept the event loop busy is measured: that is what a stream being served
+// meanwhile feels. How many of the timed flushes were rewrites is counted, and a rewrite (what
+// close() and the journal limit do) is timed on its own, since at one per few hundred flushes it
+// never shows in a p95.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +18,7 @@ const dist = new URL('../../dist/', import.meta.url);
 const load = async () => ({
   ...(await import(new URL('sessions/session-recorder.js', dist).href)),
   ...(await import(new URL('sessions/session-store.js', dist).href)),
+  ...(await import(new URL('sessions/sessions-file.js', dist).href)),
 });
 
 function codexTurn(session, turn) {
@@ -52,8 +57,23 @@ async function openRecorder(home) {
   const checkWarnings = () => {
     if (warnings.length > 0) throw new Error(`the sessions recorder warned: ${warnings[0]}`);
   };
-  return { recorder, respond, openMs, checkWarnings };
+  return { recorder, respond, openMs, checkWarnings, warnings };
 }
+
+/** Times `action` and the longest stretch it kept the event loop busy. */
+async function timed(action) {
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const started = performance.now();
+  await action();
+  const ms = performance.now() - started;
+  loop.disable();
+  // The histogram counts delays past its 1 ms timer; none recorded means no block longer than that.
+  return { ms, blockedMs: loop.count > 0 ? Math.max(0, loop.max / 1e6 - 1) : 0 };
+}
+
+const inode = (file) => statSync(file, { throwIfNoEntry: false })?.ino;
+const sizeOf = (file) => statSync(file, { throwIfNoEntry: false })?.size ?? 0;
 
 /** A fresh temporary CODEX_BRIDGE_HOME holding a sessions.json of `sessions` sessions, four turns each. */
 export async function sessionsFixture(sessions) {
@@ -69,27 +89,75 @@ export async function sessionsFixture(sessions) {
   return { home, remove: () => rmSync(home, { recursive: true, force: true }) };
 }
 
-export async function benchSessionsFileWrite({ sessions, writes }) {
+export async function benchSessionsFileWrite({ sessions, writes, rewrites: rewritesWanted = 5 }) {
   const fixture = await sessionsFixture(sessions);
+  const { compactSessionsFile, journalPathOf } = await load();
   const { recorder, respond, openMs, checkWarnings } = await openRecorder(fixture.home);
+  const journal = journalPathOf(recorder.path);
+  let closed = false;
   try {
     const ms = [];
     const blockedMs = [];
+    // Flushes that rewrote sessions.json (the journal reached its limit) rather than appended.
+    const rewriteMs = [];
+    const rewriteBlockedMs = [];
+    let turn = 4;
+    let flushes = 0;
+    const flushOne = async () => {
+      respond(((turn - 4) * 37) % sessions, turn++);
+      const before = inode(recorder.path);
+      const flush = await timed(() => recorder.flush());
+      flushes++;
+      // A rewrite replaces sessions.json by a rename: a new inode.
+      const rewrote = inode(recorder.path) !== before;
+      if (rewrote) {
+        rewriteMs.push(flush.ms);
+        rewriteBlockedMs.push(flush.blockedMs);
+      }
+      return flush;
+    };
     for (let i = 0; i < writes; i++) {
-      respond((i * 37) % sessions, 4 + i);
-      const loop = monitorEventLoopDelay({ resolution: 1 });
-      loop.enable();
-      const started = performance.now();
-      await recorder.flush();
-      ms.push(performance.now() - started);
-      loop.disable();
-      // The histogram counts delays past its 1 ms timer; none recorded means no block longer than that.
-      blockedMs.push(loop.count > 0 ? Math.max(0, loop.max / 1e6 - 1) : 0);
+      const flush = await flushOne();
+      ms.push(flush.ms);
+      blockedMs.push(flush.blockedMs);
     }
+    const rewritesInTimed = rewriteMs.length;
+    const journalBytes = sizeOf(journal);
+    // Folded in (untimed), for the size of sessions.json with everything those flushes wrote.
+    await compactSessionsFile(recorder.path);
+    const fileBytes = sizeOf(recorder.path);
+    // Then on, until a few rewrites were seen: their cost on its own (at one per few hundred
+    // flushes they never show in the p95 above), and how often they come.
+    rewriteMs.length = 0;
+    rewriteBlockedMs.length = 0;
+    flushes = 0;
+    while (rewriteMs.length < rewritesWanted && flushes < writes * 20) await flushOne();
     checkWarnings();
-    return { sessions, writes: ms.length, fileBytes: statSync(recorder.path).size, openMs, ms: summary(ms), eventLoopBlockedMs: summary(blockedMs) };
-  } finally {
     await recorder.close();
+    closed = true;
+    const result = {
+      sessions,
+      writes: ms.length,
+      fileBytes,
+      openMs,
+      ms: summary(ms),
+      eventLoopBlockedMs: summary(blockedMs),
+      rewritesInTimed,
+      journalBytesAfterTimed: journalBytes,
+      // The flushes after those, until `rewritesWanted` rewrites.
+      flushes,
+      rewrites: rewriteMs.length,
+      flushesPerRewrite: rewriteMs.length > 0 ? Math.round(flushes / rewriteMs.length) : null,
+      rewriteMs: summary(rewriteMs),
+      rewriteEventLoopBlockedMs: summary(rewriteBlockedMs),
+    };
+    process.stderr.write(
+      `bench: sessions file: ${rewritesInTimed} of the ${writes} timed flushes rewrote sessions.json; then ${result.rewrites} of ${flushes} (one per ~${result.flushesPerRewrite}); ` +
+        `a rewriting flush p50 ${result.rewriteMs.p50.toFixed(3)} ms, max ${result.rewriteMs.max.toFixed(3)} ms, event loop busy max ${result.rewriteEventLoopBlockedMs.max.toFixed(3)} ms\n`,
+    );
+    return result;
+  } finally {
+    if (!closed) await recorder.close();
     fixture.remove();
   }
 }
