@@ -186,9 +186,11 @@ describe('the upstream key as a canary through run and the real Codex', () => {
     expect(log).toMatch(/POST \/v1\/responses .*status=400/);
     expect(log).not.toContain(canary);
     expect(log).not.toContain(token);
-    // The sessions file, in versions that keep one.
+    // The sessions file, in versions that keep one; its journal was folded back in when the run
+    // ended (while a bridge runs, it holds the same records: the scan below covers it too).
     const sessionsFile = path.join(bridgeHome, 'sessions.json');
     if (existsSync(sessionsFile)) expect(readFileSync(sessionsFile, 'utf8')).not.toContain(canary);
+    expect(existsSync(`${sessionsFile}.journal`)).toBe(false);
     // And nowhere at all: HOME, CODEX_HOME with Codex's own session logs, the bridge's home, the
     // working directory, the log file.
     // Codex keeps the errors it saw in its session log: scrubbed there too (so the scan below does
