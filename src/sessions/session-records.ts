@@ -38,8 +38,8 @@ export interface SessionRecord {
 
 export interface SessionsFileData {
   version: number;
-  /** Random id of the write that produced the file; lets an exit handler tell whether an
-   *  interrupted write of its own landed. */
+  /** Random id of the write that produced the file (for data read with its journal, of the last
+   *  journal line); a journal names the sessions.json it applies to by it. */
   writeId?: string;
   /** Newest first. */
   sessions: SessionRecord[];
