@@ -59,10 +59,14 @@ function sha256(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
+/** The expected token's digest, computed once rather than on every request. */
+let expectedDigest: { token: string; digest: Buffer } | undefined;
+
 /** Constant-time token comparison; hashing first keeps the token's length from leaking too. */
 export function tokenMatches(presented: string | undefined, expected: string): boolean {
   if (presented === undefined) return false;
-  return timingSafeEqual(sha256(presented), sha256(expected));
+  if (expectedDigest?.token !== expected) expectedDigest = { token: expected, digest: sha256(expected) };
+  return timingSafeEqual(sha256(presented), expectedDigest.digest);
 }
 
 export function bearerToken(headers: IncomingHttpHeaders): string | undefined {

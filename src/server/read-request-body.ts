@@ -144,6 +144,8 @@ export function readRequestBody(req: IncomingMessage, options: ReadBodyOptions =
         }
       } else {
         chunks.push(chunk);
+        // All the bytes Content-Length announced are here: no need to wait for 'end', a turn later.
+        if (encoding === 'identity' && wireBytes === declared) onEnd();
       }
     };
 
