@@ -564,9 +564,9 @@ async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
 const openJournals = new Map<string, { ino: number; handle: FileHandle }>();
 const keepJournalsOpen = process.platform !== 'win32';
 
-/** Appending, and durable on each write where the platform has O_DSYNC. */
+/** Appending, and durable on each write where the platform has O_DSYNC. Only a new journal is created: one gone meanwhile must not come back without its header. */
 const appendFlags = (create: boolean) =>
-  constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (create ? constants.O_EXCL : 0) | (constants.O_DSYNC ?? 0);
+  constants.O_WRONLY | constants.O_APPEND | (create ? constants.O_CREAT | constants.O_EXCL : 0) | (constants.O_DSYNC ?? 0);
 
 function forgetJournal(journal: string): void {
   const cached = openJournals.get(journal);
