@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HttpError } from './send-json.js';
-import { MAX_JSON_DEPTH, parseJsonBody, scanJsonBody } from './parse-json-body.js';
+import { MAX_JSON_DEPTH, parseJsonBody, ReusedValues, scanJsonBody } from './parse-json-body.js';
 import { isDeepFrozen } from '../translate/deep-freeze.js';
 import { FUZZ_RUNS } from '../../test/fuzz/fuzz-config.js';
 
@@ -142,5 +142,44 @@ describe('parseJsonBody', () => {
       }),
       { numRuns: FUZZ_RUNS },
     );
+  });
+});
+
+describe('ReusedValues', () => {
+  const value = (n: number) => Buffer.from(`[${String(n).padStart(98, '0')}]`); // 100 bytes each
+  const has = (cache: ReusedValues, bytes: Buffer) => cache.find(bytes, 0, bytes.length) !== undefined;
+
+  it('keeps what fits, and a full cache keeps what it has rather than churn through a history', () => {
+    const cache = new ReusedValues(1000, 8);
+    const history = Array.from({ length: 15 }, (_, i) => value(i));
+    // A session whose history is larger than the cache, sent again every turn, in the same order.
+    for (let turn = 0; turn < 5; turn++) {
+      cache.nextRequest();
+      for (const bytes of history) if (!has(cache, bytes)) cache.keep(bytes, turn);
+    }
+    expect(history.filter((bytes) => has(cache, bytes))).toHaveLength(10);
+    expect(history.slice(0, 10).every((bytes) => has(cache, bytes))).toBe(true);
+  });
+
+  it('makes room by dropping values no request brought for a while', () => {
+    const cache = new ReusedValues(300, 4);
+    for (const n of [1, 2, 3]) cache.keep(value(n), n);
+    cache.keep(value(4), 4);
+    expect(has(cache, value(4))).toBe(false);
+    for (let i = 0; i < 6; i++) {
+      cache.nextRequest();
+      has(cache, value(1)); // still in use
+    }
+    cache.keep(value(4), 4);
+    expect([1, 2, 3, 4].map((n) => has(cache, value(n)))).toEqual([true, false, false, true]);
+  });
+
+  it('tells values of the same length apart by their bytes', () => {
+    const cache = new ReusedValues();
+    cache.keep(value(1), 'one');
+    cache.keep(value(2), 'two');
+    expect(cache.find(value(2), 0, 100)?.value).toBe('two');
+    expect(cache.find(Buffer.concat([Buffer.from('xx'), value(1)]), 2, 102)?.value).toBe('one');
+    expect(cache.find(value(3), 0, 100)).toBeUndefined();
   });
 });

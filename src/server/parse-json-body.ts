@@ -20,16 +20,82 @@ export const MAX_JSON_DEPTH = 1000;
 
 /** Smaller values are cheaper to parse again than to look up. */
 const REUSED_MIN_BYTES = 1024;
-/** Parsed values kept: the repeated items of a few clients at once, not an unbounded cache. */
-const REUSED_MAX_VALUES = 32;
+/**
+ * Bytes of values kept at most: the repeated parts (tools, instructions, the large items of a long
+ * history) of a few sessions at once, and the parsed values (a few times as large) behind them.
+ */
+const REUSED_MAX_BYTES = 4 * 1024 * 1024;
+/** A value no request brought for this many requests may make room for a new one. */
+const STALE_AFTER_REQUESTS = 64;
 
 interface ReusedValue {
   bytes: Buffer;
   value: unknown;
+  lastUsed: number;
 }
 
-/** Most recently used first. */
-const reused: ReusedValue[] = [];
+/**
+ * Parsed values by the bytes they came from. Codex sends a session's whole history every turn, so
+ * its values come back in the same order each time: evicting the least recently used to make room
+ * would evict exactly what the rest of the request is about to need. Instead a full cache only
+ * makes room by dropping values no request brought for a while, and otherwise keeps what it has.
+ */
+export class ReusedValues {
+  constructor(
+    private readonly maxBytes = REUSED_MAX_BYTES,
+    private readonly staleAfterRequests = STALE_AFTER_REQUESTS,
+  ) {}
+
+  private readonly byLength = new Map<number, ReusedValue[]>();
+  private bytes = 0;
+  private requests = 0;
+  /** No stale value was found at this request: do not look again for a while. */
+  private nextSweep = 0;
+
+  /** Counts a request, for staleness. */
+  nextRequest(): void {
+    this.requests++;
+  }
+
+  /** The value parsed from the same bytes as body[start, end), if kept. */
+  find(body: Buffer, start: number, end: number): ReusedValue | undefined {
+    const candidates = this.byLength.get(end - start);
+    if (!candidates) return undefined;
+    for (const entry of candidates) {
+      if (body.compare(entry.bytes, 0, entry.bytes.length, start, end) === 0) {
+        entry.lastUsed = this.requests;
+        return entry;
+      }
+    }
+    return undefined;
+  }
+
+  /** Keeps a value if there is room, or room can be made from stale ones. */
+  keep(bytes: Buffer, value: unknown): void {
+    if (this.bytes + bytes.length > this.maxBytes && !this.sweep(bytes.length)) return;
+    const entry = { bytes, value, lastUsed: this.requests };
+    const list = this.byLength.get(bytes.length);
+    if (list) list.push(entry);
+    else this.byLength.set(bytes.length, [entry]);
+    this.bytes += bytes.length;
+  }
+
+  /** Drops stale values; true if `needed` bytes now fit. */
+  private sweep(needed: number): boolean {
+    if (this.requests < this.nextSweep) return false;
+    for (const [length, list] of this.byLength) {
+      const fresh = list.filter((entry) => this.requests - entry.lastUsed <= this.staleAfterRequests);
+      this.bytes -= (list.length - fresh.length) * length;
+      if (fresh.length === 0) this.byLength.delete(length);
+      else if (fresh.length < list.length) this.byLength.set(length, fresh);
+    }
+    const fits = this.bytes + needed <= this.maxBytes;
+    if (!fits) this.nextSweep = this.requests + Math.ceil(this.staleAfterRequests / 4);
+    return fits;
+  }
+}
+
+const reused = new ReusedValues();
 
 /** A value the scan found: the top-level `tools`, or item `index` of the top-level `input`; bytes [start, end). */
 export interface ValueSpan {
@@ -139,14 +205,8 @@ export function scanJsonBody(bytes: Uint8Array, limit: number): JsonBodyScan {
 
 /** The parsed value of a span's bytes: reused if seen before, else parsed (undefined if not valid JSON). */
 function spanValue(body: Buffer, span: ValueSpan): { value: unknown } | undefined {
-  const length = span.end - span.start;
-  for (let k = 0; k < reused.length; k++) {
-    const entry = reused[k];
-    if (entry.bytes.length === length && body.compare(entry.bytes, 0, length, span.start, span.end) === 0) {
-      if (k > 0) reused.unshift(...reused.splice(k, 1));
-      return entry;
-    }
-  }
+  const known = reused.find(body, span.start, span.end);
+  if (known) return known;
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8', span.start, span.end));
@@ -154,8 +214,7 @@ function spanValue(body: Buffer, span: ValueSpan): { value: unknown } | undefine
     return undefined;
   }
   deepFreeze(value);
-  reused.unshift({ bytes: Buffer.from(body.subarray(span.start, span.end)), value });
-  if (reused.length > REUSED_MAX_VALUES) reused.length = REUSED_MAX_VALUES;
+  reused.keep(Buffer.from(body.subarray(span.start, span.end)), value);
   return { value };
 }
 
@@ -182,6 +241,7 @@ export function parseJsonBody(body: Buffer): unknown {
   }
   const spans = scan.spans.filter((span) => span.end - span.start >= REUSED_MIN_BYTES);
   if (spans.length > 0) {
+    reused.nextRequest();
     // The body with each such value replaced by null, parsed; the values go back in afterwards.
     // Each value is valid JSON on its own, so the rest parses exactly when the whole body does.
     const values: unknown[] = [];

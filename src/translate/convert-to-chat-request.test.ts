@@ -1,5 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { convertToChatRequest, mapReasoningEffort } from './convert-to-chat-request.js';
+import { deepFreeze } from './deep-freeze.js';
+import { withQuirks } from './provider-quirks.js';
 import type { ResponsesRequest } from './types.js';
 
 const base: ResponsesRequest = { model: 'client-model', input: 'hello', stream: true };
@@ -69,5 +72,32 @@ describe('convertToChatRequest', () => {
     expect(() => convertToChatRequest({ input: [] }, { model: 'm' })).toThrowError(/no message to answer/);
     expect(() => convertToChatRequest({ ...base, max_output_tokens: 'lots' } as unknown as ResponsesRequest, { model: 'm' })).toThrowError(/max_output_tokens must be a number/);
     expect(() => convertToChatRequest({ ...base, tools: 'x' } as unknown as ResponsesRequest, { model: 'm' })).toThrowError(/tools must be an array/);
+  });
+});
+
+describe('convertToChatRequest on frozen input', () => {
+  // The server hands the translators parts of a body frozen (reused between requests): translating
+  // them must not change them, and must give what the same body unfrozen gives.
+  const fixtures = new URL('../../test/fixtures/codex-0.169/', import.meta.url);
+  const bodies = readdirSync(fixtures)
+    .filter((f) => f.endsWith('.json') && !f.startsWith('model-catalog'))
+    .flatMap((f) => (JSON.parse(readFileSync(new URL(f, fixtures), 'utf8')) as Array<{ body: ResponsesRequest }>).map((r) => r.body));
+  const quirkSets = [
+    undefined,
+    withQuirks({ reasoningField: 'reasoning_content', developerRole: false, singleSystemMessage: true }),
+    withQuirks({ toolCallIdFormat: 'alnum9', toolNameMaxLength: 40, strictTools: false, imageInput: false }),
+  ];
+
+  it.each(quirkSets.map((quirks, i) => [i, quirks]))('gives the same request for every captured Codex body (quirk set %i)', (_i, quirks) => {
+    expect(bodies.length).toBeGreaterThan(5);
+    const reasoningLookup = { byCallId: () => 'earlier reasoning', byAssistantText: () => 'earlier reasoning' };
+    for (const body of bodies) {
+      const frozen = deepFreeze(structuredClone(body));
+      const expected = convertToChatRequest(structuredClone(body), { model: 'm', reasoningLookup, quirks });
+      const actual = convertToChatRequest(frozen, { model: 'm', reasoningLookup, quirks });
+      expect(actual.request).toEqual(expected.request);
+      expect(actual.toolNames).toEqual(expected.toolNames);
+      expect(frozen).toEqual(body);
+    }
   });
 });
