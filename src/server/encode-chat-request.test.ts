@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeChatRequest } from './encode-chat-request.js';
+import { KeptCache } from './kept-cache.js';
 import { deepFreeze } from '../translate/deep-freeze.js';
 import type { ChatRequest } from '../translate/types.js';
 import { FUZZ_RUNS } from '../../test/fuzz/fuzz-config.js';
@@ -17,6 +18,7 @@ function request(overrides: Partial<ChatRequest> = {}): ChatRequest {
       { role: 'developer', content: `${INSTRUCTIONS} (env)` },
       { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'exec_command', arguments: '{}' } }] },
       { role: 'tool', tool_call_id: 'c1', content: 'ok' },
+      { role: 'tool', tool_call_id: 'c2', content: `big output — ${'x'.repeat(2000)}` },
     ],
     stream: true,
     stream_options: { include_usage: true },
@@ -69,5 +71,14 @@ describe('encodeChatRequest', () => {
       }),
       { numRuns: FUZZ_RUNS },
     );
+  });
+
+  it('reuses the bytes of a long text it has seen, whatever the message', () => {
+    const kept = new KeptCache<Buffer>(1024 * 1024);
+    const first = encodeChatRequest(request(), kept);
+    const texts = [INSTRUCTIONS, `${INSTRUCTIONS} (env)`, `big output — ${'x'.repeat(2000)}`];
+    for (const text of texts) expect(kept.find(text)?.toString()).toBe(JSON.stringify(text));
+    expect(kept.find('fix the tests')).toBeUndefined(); // short texts are encoded each time
+    expect(encodeChatRequest(request(), kept).equals(first)).toBe(true);
   });
 });

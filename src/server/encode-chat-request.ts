@@ -1,19 +1,21 @@
 import type { ChatRequest } from '../translate/types.js';
 import { isDeepFrozen } from '../translate/deep-freeze.js';
+import { KeptCache } from './kept-cache.js';
 
 // The chat request as the UTF-8 JSON body sent upstream: the same bytes as
 // Buffer.from(JSON.stringify(request)), without escaping and encoding again, on every turn, the
-// parts Codex repeats: the tools (frozen when parsed, so their bytes are kept with them) and the long
-// system and developer texts (its instructions, AGENTS.md, the environment), kept by their text.
+// parts Codex repeats: the tools (frozen when parsed, so their bytes are kept with them) and long
+// message texts (its instructions, AGENTS.md, the environment, the tool outputs of the history),
+// kept by their text.
 
-/** System/developer texts shorter than this are cheaper to encode again than to look up. */
-const KEPT_TEXT_MIN_CHARS = 2048;
-/** Texts kept: the instructions of a few clients at once, not every long message ever sent. */
-const KEPT_TEXT_MAX = 16;
+/** Texts shorter than this are cheaper to encode again than to look up. */
+const KEPT_TEXT_MIN_CHARS = 1024;
+/** Bytes of kept texts at most (see KeptCache for what is kept when full). */
+const KEPT_TEXT_MAX_BYTES = 4 * 1024 * 1024;
 
 const bytesOfFrozen = new WeakMap<object, Buffer>();
-/** Most recently used last (a Map keeps insertion order). */
-const bytesOfText = new Map<string, Buffer>();
+/** The server's kept texts: one per process, shared by every request. */
+const processKeptTexts = new KeptCache<Buffer>(KEPT_TEXT_MAX_BYTES);
 
 function frozenBytes(value: object): Buffer {
   let bytes = bytesOfFrozen.get(value);
@@ -24,15 +26,15 @@ function frozenBytes(value: object): Buffer {
   return bytes;
 }
 
-function textBytes(text: string): Buffer {
-  let bytes = bytesOfText.get(text);
-  if (bytes) {
-    bytesOfText.delete(text);
-  } else {
-    bytes = Buffer.from(JSON.stringify(text));
-    if (bytesOfText.size >= KEPT_TEXT_MAX) bytesOfText.delete(bytesOfText.keys().next().value as string);
-  }
-  bytesOfText.set(text, bytes);
+/** A text's JSON: kept bytes when there are (or can be), else the JSON text to encode with the rest. */
+function textJson(text: string, kept: KeptCache<Buffer>): Buffer | string {
+  const known = kept.find(text);
+  if (known) return known;
+  const json = JSON.stringify(text);
+  // The key holds the text too: count both (the bytes are at least as many as the JSON's characters).
+  if (!kept.hasRoom(json.length + text.length)) return json;
+  const bytes = Buffer.from(json);
+  kept.keep(text, bytes, bytes.length + text.length);
   return bytes;
 }
 
@@ -63,13 +65,7 @@ class JsonParts {
 type Message = ChatRequest['messages'][number];
 
 function hasKeptText(message: Message): boolean {
-  return (
-    message !== null &&
-    typeof message === 'object' &&
-    (message.role === 'system' || message.role === 'developer') &&
-    typeof message.content === 'string' &&
-    message.content.length >= KEPT_TEXT_MIN_CHARS
-  );
+  return message !== null && typeof message === 'object' && typeof message.content === 'string' && message.content.length >= KEPT_TEXT_MIN_CHARS;
 }
 
 /** `{...}` of a plain object, each member through `member` (JSON.stringify's rules for what is left out). */
@@ -86,7 +82,7 @@ function addObject(out: JsonParts, object: object, member: (key: string, value: 
   out.add('}');
 }
 
-function addMessages(out: JsonParts, messages: Message[]): void {
+function addMessages(out: JsonParts, messages: Message[], kept: KeptCache<Buffer>): void {
   out.add('[');
   let from = 0;
   const addRun = (to: number) => {
@@ -100,7 +96,9 @@ function addMessages(out: JsonParts, messages: Message[]): void {
     if (i > 0) out.add(',');
     addObject(out, message, (key, value) => {
       if (key !== 'content') return false;
-      out.addBytes(textBytes(value as string));
+      const json = textJson(value as string, kept);
+      if (typeof json === 'string') out.add(json);
+      else out.addBytes(json);
       return true;
     });
     from = i + 1;
@@ -109,15 +107,19 @@ function addMessages(out: JsonParts, messages: Message[]): void {
   out.add(']');
 }
 
-/** Buffer.from(JSON.stringify(request)), reusing the bytes of what earlier requests had too. */
-export function encodeChatRequest(request: ChatRequest): Buffer {
+/**
+ * Buffer.from(JSON.stringify(request)), reusing the bytes of what earlier requests had too. `kept`
+ * holds the texts' bytes (the process's own by default).
+ */
+export function encodeChatRequest(request: ChatRequest, kept: KeptCache<Buffer> = processKeptTexts): Buffer {
   if (request === null || typeof request !== 'object' || Array.isArray(request) || typeof (request as { toJSON?: unknown }).toJSON === 'function') {
     return Buffer.from(JSON.stringify(request));
   }
+  kept.nextRequest();
   const out = new JsonParts();
   addObject(out, request, (key, value) => {
     if (key === 'messages' && Array.isArray(value) && !('toJSON' in value)) {
-      addMessages(out, value as Message[]);
+      addMessages(out, value as Message[], kept);
       return true;
     }
     if (value !== null && typeof value === 'object' && isDeepFrozen(value)) {

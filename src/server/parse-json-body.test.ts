@@ -146,40 +146,35 @@ describe('parseJsonBody', () => {
 });
 
 describe('ReusedValues', () => {
-  const value = (n: number) => Buffer.from(`[${String(n).padStart(98, '0')}]`); // 100 bytes each
-  const has = (cache: ReusedValues, bytes: Buffer) => cache.find(bytes, 0, bytes.length) !== undefined;
+  const value = (n: number) => Buffer.from(`[${String(n).padStart(198, '0')}]`);
 
-  it('keeps what fits, and a full cache keeps what it has rather than churn through a history', () => {
-    const cache = new ReusedValues(1000, 8);
-    const history = Array.from({ length: 15 }, (_, i) => value(i));
-    // A session whose history is larger than the cache, sent again every turn, in the same order.
-    for (let turn = 0; turn < 5; turn++) {
-      cache.nextRequest();
-      for (const bytes of history) if (!has(cache, bytes)) cache.keep(bytes, turn);
-    }
-    expect(history.filter((bytes) => has(cache, bytes))).toHaveLength(10);
-    expect(history.slice(0, 10).every((bytes) => has(cache, bytes))).toBe(true);
-  });
-
-  it('makes room by dropping values no request brought for a while', () => {
-    const cache = new ReusedValues(300, 4);
-    for (const n of [1, 2, 3]) cache.keep(value(n), n);
-    cache.keep(value(4), 4);
-    expect(has(cache, value(4))).toBe(false);
-    for (let i = 0; i < 6; i++) {
-      cache.nextRequest();
-      has(cache, value(1)); // still in use
-    }
-    cache.keep(value(4), 4);
-    expect([1, 2, 3, 4].map((n) => has(cache, value(n)))).toEqual([true, false, false, true]);
-  });
-
-  it('tells values of the same length apart by their bytes', () => {
+  it('tells values of the same length and the same start apart by their bytes', () => {
     const cache = new ReusedValues();
-    cache.keep(value(1), 'one');
-    cache.keep(value(2), 'two');
-    expect(cache.find(value(2), 0, 100)?.value).toBe('two');
-    expect(cache.find(Buffer.concat([Buffer.from('xx'), value(1)]), 2, 102)?.value).toBe('one');
-    expect(cache.find(value(3), 0, 100)).toBeUndefined();
+    expect(cache.keep(value(1), 0, 200, 'one')).toBe(true);
+    cache.keep(Buffer.concat([value(2), Buffer.from('tail')]), 0, 200, 'two');
+    expect(cache.find(value(2), 0, 200)?.value).toBe('two');
+    expect(cache.find(Buffer.concat([Buffer.from('xx'), value(1)]), 2, 202)?.value).toBe('one');
+    expect(cache.find(value(3), 0, 200)).toBeUndefined();
+  });
+});
+
+describe('parseJsonBody keeping values', () => {
+  it('keeps a value parsed with the rest of the body, frozen, for the next request', () => {
+    const reused = new ReusedValues();
+    const item = { type: 'function_call_output', call_id: 'call_1', output: 'line\n'.repeat(300) };
+    const text = JSON.stringify({ input: [item, { type: 'message', role: 'user', content: 'go on' }] });
+    const first = parseJsonBody(Buffer.from(text), reused) as { input: object[] };
+    expect(isDeepFrozen(first.input[0])).toBe(true);
+    expect(Object.isFrozen(first.input)).toBe(false);
+    const second = parseJsonBody(Buffer.from(text), reused) as { input: object[] };
+    expect(second.input[0]).toBe(first.input[0]);
+    expect(second).toEqual(JSON.parse(text));
+  });
+
+  it('leaves values unfrozen when it has no room to keep them', () => {
+    const item = { type: 'function_call_output', call_id: 'call_2', output: 'x'.repeat(2000) };
+    const parsed = parseJsonBody(Buffer.from(JSON.stringify({ input: [item] })), new ReusedValues(0)) as { input: object[] };
+    expect(isDeepFrozen(parsed.input[0])).toBe(false);
+    expect(parsed.input[0]).toEqual(item);
   });
 });

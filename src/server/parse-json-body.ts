@@ -1,5 +1,6 @@
 import { HttpError } from './send-json.js';
 import { deepFreeze } from '../translate/deep-freeze.js';
+import { KeptCache } from './kept-cache.js';
 
 // A request body's bytes → its JSON value, with the 400s the server answers for bodies it cannot use.
 //
@@ -25,77 +26,50 @@ const REUSED_MIN_BYTES = 1024;
  * history) of a few sessions at once, and the parsed values (a few times as large) behind them.
  */
 const REUSED_MAX_BYTES = 4 * 1024 * 1024;
-/** A value no request brought for this many requests may make room for a new one. */
-const STALE_AFTER_REQUESTS = 64;
-
 interface ReusedValue {
   bytes: Buffer;
   value: unknown;
-  lastUsed: number;
 }
 
 /**
- * Parsed values by the bytes they came from. Codex sends a session's whole history every turn, so
- * its values come back in the same order each time: evicting the least recently used to make room
- * would evict exactly what the rest of the request is about to need. Instead a full cache only
- * makes room by dropping values no request brought for a while, and otherwise keeps what it has.
+ * Where to look for a value: its length and its first and last bytes. Items of one history often
+ * share a length and a long start (tool outputs of the same size), rarely their call ids as well.
  */
-export class ReusedValues {
-  constructor(
-    private readonly maxBytes = REUSED_MAX_BYTES,
-    private readonly staleAfterRequests = STALE_AFTER_REQUESTS,
-  ) {}
+function keyOf(bytes: Buffer, start: number, end: number): string {
+  const head = Math.min(end, start + 128);
+  const tail = Math.max(head, end - 64);
+  return `${end - start}:${bytes.toString('latin1', start, head)}${bytes.toString('latin1', tail, end)}`;
+}
 
-  private readonly byLength = new Map<number, ReusedValue[]>();
-  private bytes = 0;
-  private requests = 0;
-  /** No stale value was found at this request: do not look again for a while. */
-  private nextSweep = 0;
+/** Parsed values by the bytes they came from (see KeptCache for what is kept). */
+export class ReusedValues {
+  private readonly cache: KeptCache<ReusedValue>;
+
+  constructor(maxBytes = REUSED_MAX_BYTES, staleAfterRequests?: number) {
+    this.cache = new KeptCache(maxBytes, staleAfterRequests);
+  }
 
   /** Counts a request, for staleness. */
   nextRequest(): void {
-    this.requests++;
+    this.cache.nextRequest();
   }
 
   /** The value parsed from the same bytes as body[start, end), if kept. */
   find(body: Buffer, start: number, end: number): ReusedValue | undefined {
-    const candidates = this.byLength.get(end - start);
-    if (!candidates) return undefined;
-    for (const entry of candidates) {
-      if (body.compare(entry.bytes, 0, entry.bytes.length, start, end) === 0) {
-        entry.lastUsed = this.requests;
-        return entry;
-      }
-    }
-    return undefined;
+    const length = end - start;
+    return this.cache.find(keyOf(body, start, end), (entry) => entry.bytes.length === length && body.compare(entry.bytes, 0, length, start, end) === 0);
   }
 
-  /** Keeps a value if there is room, or room can be made from stale ones. */
-  keep(bytes: Buffer, value: unknown): void {
-    if (this.bytes + bytes.length > this.maxBytes && !this.sweep(bytes.length)) return;
-    const entry = { bytes, value, lastUsed: this.requests };
-    const list = this.byLength.get(bytes.length);
-    if (list) list.push(entry);
-    else this.byLength.set(bytes.length, [entry]);
-    this.bytes += bytes.length;
-  }
-
-  /** Drops stale values; true if `needed` bytes now fit. */
-  private sweep(needed: number): boolean {
-    if (this.requests < this.nextSweep) return false;
-    for (const [length, list] of this.byLength) {
-      const fresh = list.filter((entry) => this.requests - entry.lastUsed <= this.staleAfterRequests);
-      this.bytes -= (list.length - fresh.length) * length;
-      if (fresh.length === 0) this.byLength.delete(length);
-      else if (fresh.length < list.length) this.byLength.set(length, fresh);
-    }
-    const fits = this.bytes + needed <= this.maxBytes;
-    if (!fits) this.nextSweep = this.requests + Math.ceil(this.staleAfterRequests / 4);
-    return fits;
+  /** Keeps the value parsed from body[start, end) (a copy of those bytes with it) if there is room. */
+  keep(body: Buffer, start: number, end: number, value: unknown): boolean {
+    if (!this.cache.hasRoom(end - start)) return false;
+    const bytes = Buffer.from(body.subarray(start, end));
+    return this.cache.keep(keyOf(bytes, 0, bytes.length), { bytes, value }, bytes.length);
   }
 }
 
-const reused = new ReusedValues();
+/** The server's: one per process, shared by every request. */
+const processReusedValues = new ReusedValues();
 
 /** A value the scan found: the top-level `tools`, or item `index` of the top-level `input`; bytes [start, end). */
 export interface ValueSpan {
@@ -203,21 +177,6 @@ export function scanJsonBody(bytes: Uint8Array, limit: number): JsonBodyScan {
   return { tooDeep: false, spans: usable ? spans : [] };
 }
 
-/** The parsed value of a span's bytes: reused if seen before, else parsed (undefined if not valid JSON). */
-function spanValue(body: Buffer, span: ValueSpan): { value: unknown } | undefined {
-  const known = reused.find(body, span.start, span.end);
-  if (known) return known;
-  let value: unknown;
-  try {
-    value = JSON.parse(body.toString('utf8', span.start, span.end));
-  } catch {
-    return undefined;
-  }
-  deepFreeze(value);
-  reused.keep(Buffer.from(body.subarray(span.start, span.end)), value);
-  return { value };
-}
-
 /** The 400 for a body that is not JSON, with JSON.parse's own words for where it breaks. */
 function invalidJson(text: string): HttpError {
   try {
@@ -230,9 +189,10 @@ function invalidJson(text: string): HttpError {
 
 /**
  * JSON.parse of a request body, with the 400 the server answers for an empty, malformed or absurdly
- * nested one. The large members Codex repeats every turn come back frozen (see above).
+ * nested one. The large values Codex repeats every turn come back frozen (see above); `reused` is
+ * where they are kept (the process's own by default).
  */
-export function parseJsonBody(body: Buffer): unknown {
+export function parseJsonBody(body: Buffer, reused: ReusedValues = processReusedValues): unknown {
   const scan = scanJsonBody(body, MAX_JSON_DEPTH);
   if (scan.tooDeep) {
     throw new HttpError(400, `request body is nested more than ${MAX_JSON_DEPTH} levels deep; the bridge accepts at most ${MAX_JSON_DEPTH}`, {
@@ -240,36 +200,48 @@ export function parseJsonBody(body: Buffer): unknown {
     });
   }
   const spans = scan.spans.filter((span) => span.end - span.start >= REUSED_MIN_BYTES);
-  if (spans.length > 0) {
-    reused.nextRequest();
-    // The body with each such value replaced by null, parsed; the values go back in afterwards.
-    // Each value is valid JSON on its own, so the rest parses exactly when the whole body does.
-    const values: unknown[] = [];
-    let text = '';
-    let at = 0;
-    for (const span of spans) {
-      const found = spanValue(body, span);
-      if (!found) break;
-      values.push(found.value);
-      text += `${body.toString('utf8', at, span.start)}null`;
-      at = span.end;
+  if (spans.length === 0) return parseWhole(body);
+  reused.nextRequest();
+  // Values seen before are replaced by null and put back after parsing; the others are parsed with
+  // the rest and kept for next time. A value is valid JSON on its own, so the rest parses exactly
+  // when the whole body does.
+  const hits: Array<{ span: ValueSpan; value: unknown }> = [];
+  const misses: ValueSpan[] = [];
+  let text = '';
+  let at = 0;
+  for (const span of spans) {
+    const known = reused.find(body, span.start, span.end);
+    if (!known) {
+      misses.push(span);
+      continue;
     }
-    if (values.length === spans.length) {
-      text += body.toString('utf8', at);
-      let parsed: Record<string, unknown>;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        throw invalidJson(body.toString('utf8'));
-      }
-      for (let k = 0; k < spans.length; k++) {
-        const span = spans[k];
-        if (span.index === undefined) parsed[span.member] = values[k];
-        else (parsed[span.member] as unknown[])[span.index] = values[k];
-      }
-      return parsed;
+    hits.push({ span, value: known.value });
+    text += `${body.toString('utf8', at, span.start)}null`;
+    at = span.end;
+  }
+  let parsed: Record<string, unknown>;
+  if (hits.length === 0) {
+    parsed = parseWhole(body) as Record<string, unknown>;
+  } else {
+    text += body.toString('utf8', at);
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw invalidJson(body.toString('utf8'));
+    }
+    for (const { span, value } of hits) {
+      if (span.index === undefined) parsed[span.member] = value;
+      else (parsed[span.member] as unknown[])[span.index] = value;
     }
   }
+  for (const span of misses) {
+    const value = span.index === undefined ? parsed[span.member] : (parsed[span.member] as unknown[])[span.index];
+    if (reused.keep(body, span.start, span.end, value)) deepFreeze(value);
+  }
+  return parsed;
+}
+
+function parseWhole(body: Buffer): unknown {
   const text = body.toString('utf8');
   if (text.trim() === '') {
     throw new HttpError(400, 'request body is not valid JSON: the body is empty', { code: 'invalid_json' });

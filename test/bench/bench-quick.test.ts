@@ -25,6 +25,7 @@ interface Figure {
 const EXPECTED = [
   'historyTranslationP50Ms',
   'historyRequestPathP50Ms',
+  'historyRequestPathColdP50Ms',
   'firstTokenOverheadP50Ms',
   'firstTokenOverheadP99Ms',
   'requestCpuMs',
