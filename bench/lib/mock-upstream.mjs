@@ -7,6 +7,7 @@
 // The request body is read whole and parsed, as a real provider would.
 
 import { createServer } from 'node:http';
+import { performance } from 'node:perf_hooks';
 
 const SCENARIO = /^bench-(\d+)x(\d+)@(\d+(?:\.\d+)?)$/;
 const CREATED = 1_700_000_000;
@@ -64,11 +65,15 @@ function stream(res, body) {
     gone = true;
   });
   let index = 0;
+  // Write k is due k ticks after the headers, however late the previous one went out: a model's
+  // pace is set by its hardware, not by how busy this machine is (a chain of setTimeouts would
+  // drift later and later when the proxy under test takes CPU, and bill that to the proxy).
+  const started = performance.now();
   const next = () => {
     if (gone) return;
     if (index < f.ticks.length) {
       const ok = res.write(f.ticks[index++]);
-      if (f.tickMs > 0) setTimeout(next, f.tickMs);
+      if (f.tickMs > 0) setTimeout(next, Math.max(0, started + (index + 1) * f.tickMs - performance.now()));
       else if (ok) setImmediate(next);
       else res.once('drain', next);
       return;

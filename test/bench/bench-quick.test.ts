@@ -34,6 +34,7 @@ const EXPECTED = [
   'longStreamCpuPerChunkUs',
   'parallelAddedP99Ms',
   'parallelFirstTokenAddedP99Ms',
+  'parallelSteadyAddedP99Ms',
   'runStartupMs',
   'runStartupWithSessionsMs',
   'sessionsFileWriteP95Ms',
