@@ -3,6 +3,7 @@ import { createParser, type ParseError } from 'eventsource-parser';
 import type { BridgeOptions } from './bridge-options.js';
 import { makeSecretRedactor } from './redact-secrets.js';
 import { encodeChatRequest } from './encode-chat-request.js';
+import { ChatChunkDecoder, classifyChunkData } from './chat-chunk-decoder.js';
 import { UpstreamConnectionError, type UpstreamCallOptions, type UpstreamClient, type UpstreamReply, type UpstreamStreamEvent } from './upstream-types.js';
 import type { ChatRequest } from '../translate/types.js';
 
@@ -153,17 +154,6 @@ async function readSuccess(
   }
 }
 
-function classify(data: string): UpstreamStreamEvent {
-  if (data.trim() === '[DONE]') return { type: 'done' };
-  try {
-    const parsed: unknown = JSON.parse(data);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return { type: 'chunk', chunk: parsed as never };
-  } catch {
-    // fall through
-  }
-  return { type: 'malformed', data };
-}
-
 /**
  * SSE bytes → events, however the bytes were split, the events of each read of `source` together.
  * A streaming TextDecoder keeps a multi-byte character that straddles two reads intact. Ends at EOF
@@ -173,9 +163,10 @@ function classify(data: string): UpstreamStreamEvent {
 export async function* parseSseBatches(source: AsyncIterable<Uint8Array>): AsyncGenerator<UpstreamStreamEvent[]> {
   let batch: UpstreamStreamEvent[] = [];
   let tooLong = false;
+  const chunks = new ChatChunkDecoder();
   const parser = createParser({
     maxBufferSize: SSE_EVENT_CAP,
-    onEvent: (event) => batch.push(classify(event.data)),
+    onEvent: (event) => batch.push(chunks.decode(event.data)),
     onError: (error: ParseError) => {
       if (error.type === 'max-buffer-size-exceeded') tooLong = true;
     },
@@ -250,7 +241,7 @@ async function readToEnd(chunks: AsyncIterator<Buffer>, body: ResponseData['body
 
 async function* sseFromText(text: string): AsyncGenerator<UpstreamStreamEvent[]> {
   const events: UpstreamStreamEvent[] = [];
-  const parser = createParser({ onEvent: (event) => events.push(classify(event.data)) });
+  const parser = createParser({ onEvent: (event) => events.push(classifyChunkData(event.data)) });
   parser.feed(`${text}\n\n`);
   if (events.length > 0) yield events;
 }
