@@ -41,6 +41,7 @@ const EXPECTED = [
   'sessionsFileBlockP95Ms',
   'sessionsFileOpenMs',
   'rssGrowthMB',
+  'rssFirstWindowGrowthMB',
   'rssGrowthCappedStoreMB',
 ];
 
