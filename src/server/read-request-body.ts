@@ -159,7 +159,8 @@ export function readRequestBody(req: IncomingMessage, options: ReadBodyOptions =
         decoder.end();
         return;
       }
-      const wire = Buffer.concat(chunks, wireBytes);
+      // One chunk (the usual case on loopback) is the body itself: no copy.
+      const wire = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, wireBytes);
       chunks = [];
       if (encoding === 'zstd') {
         try {
