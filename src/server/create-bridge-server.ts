@@ -57,6 +57,19 @@ function routeOf(pathname: string): Route {
   return undefined;
 }
 
+/** Segments of plain characters: the URL parser would give the same path back (and costs ~30 µs). */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_-]+)*\/?$/;
+
+/** The path of a request target, as the URL parser reads it; '/' if it cannot. */
+export function pathnameOf(target: string): string {
+  if (PLAIN_PATH.test(target)) return target;
+  try {
+    return new URL(target, 'http://bridge').pathname;
+  } catch {
+    return '/'; // an unparsable request target: routed nowhere, answered 404
+  }
+}
+
 function methodNotAllowed(method: string, allowed: string[]): HttpError {
   return new HttpError(405, `method ${method} is not allowed here; use ${allowed.join(' or ')}`, {
     code: 'method_not_allowed',
@@ -132,12 +145,7 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
   const server = createServer((req, res) => {
     const started = performance.now();
     const method = req.method ?? 'GET';
-    let pathname = '/';
-    try {
-      pathname = new URL(req.url ?? '/', 'http://bridge').pathname;
-    } catch {
-      // an unparsable request target: routed nowhere, answered 404 below
-    }
+    const pathname = pathnameOf(req.url ?? '/');
     const route = routeOf(pathname);
 
     if (options.log) {

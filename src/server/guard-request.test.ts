@@ -100,9 +100,33 @@ describe('tokens', () => {
     expect(tokenMatches(undefined, TOKEN)).toBe(false);
   });
 
+  it('matches only the same bytes: not a prefix, not a longer token, not one cut at a multi-byte character', () => {
+    expect(tokenMatches(TOKEN.slice(0, -1), TOKEN)).toBe(false);
+    expect(tokenMatches(`${TOKEN}\u0000`, TOKEN)).toBe(false);
+    expect(tokenMatches(`${TOKEN.slice(0, -1)}X`, TOKEN)).toBe(false);
+    expect(tokenMatches('tok-é', 'tok-é')).toBe(true);
+    expect(tokenMatches('tok-e', 'tok-é')).toBe(false);
+    expect(tokenMatches('tok-éé', 'tok-é')).toBe(false);
+    expect(tokenMatches(TOKEN, 'another-token-entirely')).toBe(false);
+    expect(tokenMatches(TOKEN, TOKEN)).toBe(true);
+  });
+
   it('reads the bearer token from Authorization', () => {
     expect(bearerToken({ authorization: 'Bearer abc' })).toBe('abc');
     expect(bearerToken({ authorization: 'Token abc' })).toBeUndefined();
     expect(bearerToken({})).toBeUndefined();
+  });
+});
+
+describe('isAllowedHost, asked again', () => {
+  it('gives the same answers the second time, and keeps bound hosts apart', () => {
+    for (let round = 0; round < 2; round++) {
+      expect(isAllowedHost('127.0.0.1:8080', '127.0.0.1')).toBe(true);
+      expect(isAllowedHost('evil.example:8080', '127.0.0.1')).toBe(false);
+      expect(isAllowedHost('192.168.1.5:8080', '0.0.0.0')).toBe(true);
+      expect(isAllowedHost('192.168.1.5:8080', '127.0.0.1')).toBe(false);
+    }
+    for (let i = 0; i < 200; i++) expect(isAllowedHost(`host-${i}.example`, '127.0.0.1')).toBe(false);
+    expect(isAllowedHost('localhost:1', '127.0.0.1')).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
 import { HttpError } from './send-json.js';
@@ -43,8 +43,22 @@ export function hostnameOfHostHeader(value: string): string {
   return v; // no port, or an unbracketed IPv6 literal
 }
 
+/** Answers for the Host headers seen (a client sends the same one every time); bounded. */
+const allowedHostCache = new Map<string, boolean>();
+
 export function isAllowedHost(hostHeader: string | undefined, boundHost: string): boolean {
   if (!hostHeader) return false;
+  const key = `${boundHost}\u0000${hostHeader}`;
+  let allowed = allowedHostCache.get(key);
+  if (allowed === undefined) {
+    allowed = hostIsAllowed(hostHeader, boundHost);
+    if (allowedHostCache.size >= 64) allowedHostCache.clear();
+    allowedHostCache.set(key, allowed);
+  }
+  return allowed;
+}
+
+function hostIsAllowed(hostHeader: string, boundHost: string): boolean {
   const hostname = hostnameOfHostHeader(hostHeader);
   if (hostname === '') return false;
   if (isLoopbackHost(hostname)) return true;
@@ -55,18 +69,27 @@ export function isAllowedHost(hostHeader: string | undefined, boundHost: string)
   return WILDCARD_HOSTS.has(bound) && isIP(hostname) !== 0;
 }
 
-function sha256(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
+/** The expected token's bytes, and a buffer of that size for the presented one. */
+let expectedBytes: { token: string; bytes: Buffer; presented: Buffer } | undefined;
 
-/** The expected token's digest, computed once rather than on every request. */
-let expectedDigest: { token: string; digest: Buffer } | undefined;
-
-/** Constant-time token comparison; hashing first keeps the token's length from leaking too. */
+/**
+ * Constant-time token comparison. The presented token is written into a buffer the size of the
+ * expected one (cut short or padded with zeros), compared with timingSafeEqual, and its byte length
+ * compared apart: how long it takes depends on the two lengths, never on the expected token's
+ * content. (A SHA-256 of each side first, as before, cost 55 µs per request on the first-token path.)
+ */
 export function tokenMatches(presented: string | undefined, expected: string): boolean {
   if (presented === undefined) return false;
-  if (expectedDigest?.token !== expected) expectedDigest = { token: expected, digest: sha256(expected) };
-  return timingSafeEqual(sha256(presented), expectedDigest.digest);
+  if (expectedBytes?.token !== expected) {
+    const bytes = Buffer.from(expected, 'utf8');
+    expectedBytes = { token: expected, bytes, presented: Buffer.alloc(bytes.length) };
+  }
+  const { bytes, presented: buffer } = expectedBytes;
+  buffer.fill(0);
+  buffer.write(presented, 'utf8');
+  const sameBytes = timingSafeEqual(buffer, bytes);
+  const sameLength = Buffer.byteLength(presented, 'utf8') === bytes.length;
+  return sameBytes && sameLength;
 }
 
 export function bearerToken(headers: IncomingHttpHeaders): string | undefined {

@@ -28,6 +28,7 @@ const MiB = 1024 * 1024;
 
 /** Parse `Content-Encoding`; one real coding at most (`identity` entries are ignored). 415 otherwise. */
 export function parseContentEncoding(header: string | string[] | undefined): ContentEncoding {
+  if (header === undefined) return 'identity';
   const raw = Array.isArray(header) ? header.join(',') : (header ?? '');
   const codings = raw
     .split(',')

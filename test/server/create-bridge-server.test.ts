@@ -5,7 +5,7 @@ import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startBridgeServer, type BridgeServer } from '../../src/server/create-bridge-server.js';
+import { pathnameOf, startBridgeServer, type BridgeServer } from '../../src/server/create-bridge-server.js';
 import { normalizeBridgeOptions, type BridgeOptions } from '../../src/server/bridge-options.js';
 import type { UpstreamCallOptions, UpstreamClient, UpstreamReply } from '../../src/server/upstream-types.js';
 import { SessionStore } from '../../src/sessions/session-store.js';
@@ -313,5 +313,20 @@ describe('startBridgeServer', () => {
     await expect(
       startBridgeServer(normalizeBridgeOptions({ upstream: 'https://api.example.com/v1', model: 'm', token: TOKEN, port: first.port }), { upstream: fakeUpstream(jsonReply) }),
     ).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+});
+
+describe('pathnameOf', () => {
+  it('reads every request target as the URL parser does, plain ones without it', () => {
+    const targets = ['/', '/v1/responses', '/v1/responses/', '/responses', '//v1/responses', '/v1//responses', '/v1/./responses', '/v1/../responses', '/v1/models/deepseek-v3.1', '/v1/models/a%2Fb', '/v1/responses?x=1', '/v1/responses#frag', '/V1/Responses', '/v1\\responses', '*', 'http://evil/v1/responses', '/a b', '/ü'];
+    for (const target of targets) {
+      let expected = '/';
+      try {
+        expected = new URL(target, 'http://bridge').pathname;
+      } catch {
+        // '/' as the server does
+      }
+      expect(pathnameOf(target), target).toBe(expected);
+    }
   });
 });
