@@ -11,8 +11,8 @@ interface Entry<V> {
   lastUsed: number;
 }
 
-export class KeptCache<V> {
-  private readonly byKey = new Map<string, Array<Entry<V>>>();
+export class KeptCache<V, K = string> {
+  private readonly byKey = new Map<K, Array<Entry<V>>>();
   private size = 0;
   private requests = 0;
   /** A sweep found nothing stale at this request: do not look again for a while. */
@@ -31,7 +31,7 @@ export class KeptCache<V> {
   }
 
   /** The first value under `key` that `matches` accepts (several values may share a key). */
-  find(key: string, matches?: (value: V) => boolean): V | undefined {
+  find(key: K, matches?: (value: V) => boolean): V | undefined {
     const entries = this.byKey.get(key);
     if (!entries) return undefined;
     for (const entry of entries) {
@@ -49,7 +49,7 @@ export class KeptCache<V> {
   }
 
   /** Keeps a value if there is room, or room can be made from stale entries; false if not kept. */
-  keep(key: string, value: V, size: number): boolean {
+  keep(key: K, value: V, size: number): boolean {
     if (!this.hasRoom(size)) return false;
     const entry = { value, size, lastUsed: this.requests };
     const entries = this.byKey.get(key);

@@ -148,13 +148,26 @@ describe('parseJsonBody', () => {
 describe('ReusedValues', () => {
   const value = (n: number) => Buffer.from(`[${String(n).padStart(198, '0')}]`);
 
-  it('tells values of the same length and the same start apart by their bytes', () => {
+  it('finds a kept value where its bytes start, telling apart values with the same start', () => {
     const cache = new ReusedValues();
     expect(cache.keep(value(1), 0, 200, 'one')).toBe(true);
     cache.keep(Buffer.concat([value(2), Buffer.from('tail')]), 0, 200, 'two');
-    expect(cache.find(value(2), 0, 200)?.value).toBe('two');
-    expect(cache.find(Buffer.concat([Buffer.from('xx'), value(1)]), 2, 202)?.value).toBe('one');
-    expect(cache.find(value(3), 0, 200)).toBeUndefined();
+    expect(cache.findAt(value(2), 0)?.value).toBe('two');
+    expect(cache.findAt(Buffer.concat([Buffer.from('xx'), value(1), Buffer.from(',')]), 2)).toMatchObject({ value: 'one', length: 200, depth: 1 });
+    expect(cache.findAt(value(3), 0)).toBeUndefined();
+    expect(cache.findAt(value(1).subarray(0, 199), 0)).toBeUndefined(); // cut short
+  });
+
+  it('knows how deep a kept value nests, and the scan still refuses a body that nests too deep through it', () => {
+    const deepItem = `{"type":"message","content":${'['.repeat(900)}"${'x'.repeat(1100)}"${']'.repeat(900)}}`;
+    const body = Buffer.from(`{"input":[${deepItem}]}`);
+    const reused = new ReusedValues();
+    const first = parseJsonBody(body, reused);
+    expect(reused.findAt(Buffer.from(deepItem), 0)?.depth).toBe(901);
+    expect(parseJsonBody(body, reused)).toEqual(first); // skipped over, within the limit
+    const scan = scanJsonBody(body, 500, reused.findAt);
+    expect(scan.tooDeep).toBe(true);
+    expect(scanJsonBody(body, 903, reused.findAt)).toMatchObject({ tooDeep: false, depth: 903 });
   });
 });
 

@@ -26,24 +26,24 @@ const REUSED_MIN_BYTES = 1024;
  * history) of a few sessions at once, and the parsed values (a few times as large) behind them.
  */
 const REUSED_MAX_BYTES = 4 * 1024 * 1024;
-interface ReusedValue {
+interface ReusedValue extends KnownValue {
   bytes: Buffer;
-  value: unknown;
 }
 
-/**
- * Where to look for a value: its length and its first and last bytes. Items of one history often
- * share a length and a long start (tool outputs of the same size), rarely their call ids as well.
- */
-function keyOf(bytes: Buffer, start: number, end: number): string {
-  const head = Math.min(end, start + 128);
-  const tail = Math.max(head, end - 64);
-  return `${end - start}:${bytes.toString('latin1', start, head)}${bytes.toString('latin1', tail, end)}`;
+/** How many of a value's first bytes say where it is filed. */
+const HEAD_BYTES = 64;
+
+/** FNV-1a of a value's first bytes: where a kept value that starts at `at` is filed. */
+function headHash(bytes: Uint8Array, at: number): number {
+  let hash = 0x811c9dc5;
+  const stop = Math.min(bytes.length, at + HEAD_BYTES);
+  for (let i = at; i < stop; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
+  return hash >>> 0;
 }
 
 /** Parsed values by the bytes they came from (see KeptCache for what is kept). */
 export class ReusedValues {
-  private readonly cache: KeptCache<ReusedValue>;
+  private readonly cache: KeptCache<ReusedValue, number>;
 
   constructor(maxBytes = REUSED_MAX_BYTES, staleAfterRequests?: number) {
     this.cache = new KeptCache(maxBytes, staleAfterRequests);
@@ -54,17 +54,21 @@ export class ReusedValues {
     this.cache.nextRequest();
   }
 
-  /** The value parsed from the same bytes as body[start, end), if kept. */
-  find(body: Buffer, start: number, end: number): ReusedValue | undefined {
-    const length = end - start;
-    return this.cache.find(keyOf(body, start, end), (entry) => entry.bytes.length === length && body.compare(entry.bytes, 0, length, start, end) === 0);
-  }
+  /** The kept value whose bytes start at `at` in `body`, if any. */
+  readonly findAt = (body: Uint8Array, at: number): ReusedValue | undefined => {
+    const room = body.length - at;
+    return this.cache.find(
+      headHash(body, at),
+      (entry) => entry.length <= room && Buffer.compare(entry.bytes, body.subarray(at, at + entry.length)) === 0,
+    );
+  };
 
   /** Keeps the value parsed from body[start, end) (a copy of those bytes with it) if there is room. */
   keep(body: Buffer, start: number, end: number, value: unknown): boolean {
     if (!this.cache.hasRoom(end - start)) return false;
     const bytes = Buffer.from(body.subarray(start, end));
-    return this.cache.keep(keyOf(bytes, 0, bytes.length), { bytes, value }, bytes.length);
+    const { depth } = scanJsonBody(bytes, Number.POSITIVE_INFINITY);
+    return this.cache.keep(headHash(bytes, 0), { bytes, value, length: bytes.length, depth }, bytes.length);
   }
 }
 
@@ -77,7 +81,20 @@ export interface ValueSpan {
   index?: number;
   start: number;
   end: number;
+  /** A value kept from an earlier request whose bytes these are (the scan skipped over them). */
+  known?: KnownValue;
 }
+
+/** What the scan needs to know of a value kept from earlier: its length, nesting, and the value. */
+export interface KnownValue {
+  length: number;
+  /** How deep it nests, counting its own brackets (`{}` is 1). */
+  depth: number;
+  value: unknown;
+}
+
+/** The kept value whose bytes start at `at`, if any. */
+export type KnownValueAt = (bytes: Uint8Array, at: number) => KnownValue | undefined;
 
 export interface JsonBodyScan {
   /** Nested deeper than the limit (the scan stops there). */
@@ -88,6 +105,8 @@ export interface JsonBodyScan {
    * would then decide which member counts).
    */
   spans: ValueSpan[];
+  /** The deepest nesting seen (up to the limit). */
+  depth: number;
 }
 
 const QUOTE = 0x22;
@@ -103,11 +122,12 @@ function isSpace(c: number): boolean {
  * reusable values are. UTF-8 never puts a byte below 0x80 inside a multi-byte character, so the
  * structural characters can be found byte by byte.
  */
-export function scanJsonBody(bytes: Uint8Array, limit: number): JsonBodyScan {
+export function scanJsonBody(bytes: Uint8Array, limit: number, knownAt?: KnownValueAt): JsonBodyScan {
   const spans: ValueSpan[] = [];
   const seenMembers = new Set<string>();
   let usable = true;
   let depth = 0;
+  let maxDepth = 0;
   let i = 0;
   while (i < bytes.length && isSpace(bytes[i])) i++;
   const isObject = bytes[i] === 0x7b;
@@ -126,7 +146,7 @@ export function scanJsonBody(bytes: Uint8Array, limit: number): JsonBodyScan {
       // To the next quote not escaped by an odd number of backslashes.
       for (;;) {
         i = bytes.indexOf(QUOTE, i + 1);
-        if (i === -1) return { tooDeep: false, spans: [] }; // unterminated: JSON.parse says so
+        if (i === -1) return { tooDeep: false, spans: [], depth: maxDepth }; // unterminated: JSON.parse says so
         let backslashes = 0;
         while (bytes[i - 1 - backslashes] === BACKSLASH) backslashes++;
         if (backslashes % 2 === 0) break;
@@ -146,18 +166,33 @@ export function scanJsonBody(bytes: Uint8Array, limit: number): JsonBodyScan {
         pending = undefined; // a string value: not reused
       }
     } else if (c === 0x5b || c === 0x7b) {
+      let candidate: ValueSpan | undefined;
       if (depth === 1 && pending !== undefined) {
         if (pending === 'input' && c === 0x5b) {
           inInput = true;
           inputIndex = 0;
         } else if (pending === 'tools') {
-          open = { member: 'tools', start: i, end: -1 };
+          candidate = { member: 'tools', start: i, end: -1 };
         }
         pending = undefined;
       } else if (depth === 2 && inInput) {
-        open = { member: 'input', index: inputIndex, start: i, end: -1 };
+        candidate = { member: 'input', index: inputIndex, start: i, end: -1 };
       }
-      if (++depth > limit) return { tooDeep: true, spans: [] };
+      if (candidate) {
+        // Bytes kept from an earlier request are balanced JSON of a known depth: skip over them.
+        const known = knownAt?.(bytes, i);
+        if (known !== undefined && depth + known.depth <= limit) {
+          candidate.end = i + known.length;
+          candidate.known = known;
+          spans.push(candidate);
+          maxDepth = Math.max(maxDepth, depth + known.depth);
+          i = candidate.end - 1;
+          continue;
+        }
+        open = candidate;
+      }
+      if (++depth > limit) return { tooDeep: true, spans: [], depth };
+      if (depth > maxDepth) maxDepth = depth;
       if (depth === 1 && isObject) expectKey = true;
     } else if (c === 0x5d || c === 0x7d) {
       depth--;
@@ -174,7 +209,7 @@ export function scanJsonBody(bytes: Uint8Array, limit: number): JsonBodyScan {
       pending = undefined; // a number or literal: not reused
     }
   }
-  return { tooDeep: false, spans: usable ? spans : [] };
+  return { tooDeep: false, spans: usable ? spans : [], depth: maxDepth };
 }
 
 /** The 400 for a body that is not JSON, with JSON.parse's own words for where it breaks. */
@@ -193,7 +228,8 @@ function invalidJson(text: string): HttpError {
  * where they are kept (the process's own by default).
  */
 export function parseJsonBody(body: Buffer, reused: ReusedValues = processReusedValues): unknown {
-  const scan = scanJsonBody(body, MAX_JSON_DEPTH);
+  reused.nextRequest();
+  const scan = scanJsonBody(body, MAX_JSON_DEPTH, reused.findAt);
   if (scan.tooDeep) {
     throw new HttpError(400, `request body is nested more than ${MAX_JSON_DEPTH} levels deep; the bridge accepts at most ${MAX_JSON_DEPTH}`, {
       code: 'json_too_deep',
@@ -201,7 +237,6 @@ export function parseJsonBody(body: Buffer, reused: ReusedValues = processReused
   }
   const spans = scan.spans.filter((span) => span.end - span.start >= REUSED_MIN_BYTES);
   if (spans.length === 0) return parseWhole(body);
-  reused.nextRequest();
   // Values seen before are replaced by null and put back after parsing; the others are parsed with
   // the rest and kept for next time. A value is valid JSON on its own, so the rest parses exactly
   // when the whole body does.
@@ -210,7 +245,7 @@ export function parseJsonBody(body: Buffer, reused: ReusedValues = processReused
   let text = '';
   let at = 0;
   for (const span of spans) {
-    const known = reused.find(body, span.start, span.end);
+    const known = span.known;
     if (!known) {
       misses.push(span);
       continue;
