@@ -54,6 +54,18 @@ function sendError(res: ServerResponse, failure: JsonError, scrub: (text: string
   sendJsonError(res, failure.status, { ...failure.error, message: scrub(failure.error.message) }, failure.headers);
 }
 
+/** What every request of one server needs and need not work out again: made on its first request. */
+const serverConstants = new WeakMap<BridgeOptions, { scrub: (text: string) => string; upstreamHost: string }>();
+
+function perServer(options: BridgeOptions): { scrub: (text: string) => string; upstreamHost: string } {
+  let constants = serverConstants.get(options);
+  if (!constants) {
+    constants = { scrub: makeSecretRedactor(options.apiKey, options.token), upstreamHost: new URL(options.upstream).host };
+    serverConstants.set(options, constants);
+  }
+  return constants;
+}
+
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -64,8 +76,7 @@ function headerValue(value: string | string[] | undefined): string | undefined {
  */
 export async function handleResponses(req: IncomingMessage, res: ServerResponse, body: unknown, deps: ResponsesHandlerDeps): Promise<void> {
   const { options, store } = deps;
-  const scrub = makeSecretRedactor(options.apiKey, options.token);
-  const upstreamHost = new URL(options.upstream).host;
+  const { scrub, upstreamHost } = perServer(options);
   const responseId = `resp_${randomUUID().replace(/-/g, '')}`;
   const request = body as ResponsesRequest;
   let model = options.model;

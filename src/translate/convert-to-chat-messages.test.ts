@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { deepFreeze } from './deep-freeze.js';
 import { convertToChatMessages, COMPACTION_PROMPT } from './convert-to-chat-messages.js';
 import { encodeReasoningEnvelope } from './reasoning-envelope.js';
 import { TranslationError } from './translation-error.js';
@@ -167,5 +168,20 @@ describe('convertToChatMessages', () => {
     expect(() => convertToChatMessages([{ type: 'message', role: 'robot', content: 'x' } as ResponsesInputItem])).toThrowError(TranslationError);
     expect(() => convertToChatMessages([{ type: 'message', role: 'user', content: [{ type: 'input_audio' }] } as ResponsesInputItem])).toThrowError(/input\[0\]\.content\[0\]/);
     expect(() => convertToChatMessages([null as unknown as ResponsesInputItem])).toThrowError(/input\[0\] must be an object/);
+  });
+});
+
+describe('convertToChatMessages on frozen content', () => {
+  it('converts frozen content once: the same text each turn, and the same result as unfrozen', () => {
+    const items = deepFreeze([
+      { type: 'message', role: 'developer', content: [{ type: 'input_text', text: 'Be terse.' }, { type: 'input_text', text: 'Use rg.' }] },
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'look' }, { type: 'input_image', image_url: 'data:image/png;base64,AAAA' }] },
+    ]) as never;
+    const first = convertToChatMessages(items);
+    const second = convertToChatMessages(items);
+    expect(second).toEqual(first);
+    expect(Array.isArray(first[1].content)).toBe(true);
+    expect(second[1].content).toBe(first[1].content); // the parts converted once, not a copy
+    expect(first).toEqual(convertToChatMessages(structuredClone(items)));
   });
 });

@@ -9,6 +9,7 @@ import { decodeReasoningEnvelope } from './reasoning-envelope.js';
 import { flattenToolName } from './tool-name-map.js';
 import { CUSTOM_TOOL_ARGUMENT } from './convert-to-chat-tools.js';
 import { TranslationError } from './translation-error.js';
+import { deepFreeze, isDeepFrozen } from './deep-freeze.js';
 
 /**
  * Where reasoning comes from when a replayed item lost its envelope (a client that drops
@@ -64,10 +65,30 @@ function imageUrlOf(part: { image_url?: unknown; file_id?: unknown }): string | 
   return undefined;
 }
 
+interface ConvertedContent {
+  text: string;
+  parts: ChatContentPart[];
+}
+
+/** Content arrays that came frozen (kept between requests) → what they convert to, frozen too. */
+const convertedContent = new WeakMap<object, ConvertedContent>();
+
 /** Content parts → chat parts. Text-only content collapses to a string: every provider takes that. */
-function convertContentParts(content: unknown, path: string): { text: string; parts: ChatContentPart[] } {
+function convertContentParts(content: unknown, path: string): ConvertedContent {
   if (typeof content === 'string') return { text: content, parts: [{ type: 'text', text: content }] };
   if (!Array.isArray(content)) throw new TranslationError(`${path} must be a string or an array of parts`, path);
+  if (!isDeepFrozen(content)) return convertParts(content as ResponsesContentPart[], path);
+  // The same instructions every turn: the same text (one string, whose hash the encoder's cache of
+  // kept texts then has at hand) and the same parts.
+  let converted = convertedContent.get(content);
+  if (!converted) {
+    converted = deepFreeze(convertParts(content as ResponsesContentPart[], path));
+    convertedContent.set(content, converted);
+  }
+  return converted;
+}
+
+function convertParts(content: ResponsesContentPart[], path: string): ConvertedContent {
   const parts: ChatContentPart[] = [];
   const texts: string[] = [];
   content.forEach((raw: ResponsesContentPart, i) => {
