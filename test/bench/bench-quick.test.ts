@@ -26,6 +26,7 @@ const EXPECTED = [
   'historyTranslationP50Ms',
   'historyRequestPathP50Ms',
   'historyRequestPathColdP50Ms',
+  'historyRequestPathPlainP50Ms',
   'firstTokenOverheadP50Ms',
   'firstTokenOverheadP99Ms',
   'requestCpuMs',
