@@ -276,6 +276,10 @@ const NAMES = compareDist ? ['direct', 'passThrough', 'bridge', 'baseline'] : ['
 const perName = () => Object.fromEntries(NAMES.map((name) => [name, []]));
 /** The baseline build's figure, when there is one. */
 const ifCompared = (fn) => (compareDist ? fn() : undefined);
+/** A row's bridge value, the pass-through's as its floor, and the compared build's: `of(way)` for each. */
+const perWay = (of) => ({ value: of('bridge'), floor: of('passThrough'), baseline: ifCompared(() => of('baseline')) });
+/** perWay of a percentile of per-way stats, minus going direct's. */
+const overDirect = (stats, p) => perWay((name) => stats[name][p] - stats.direct[p]);
 
 // ---------- 2. first token ----------
 
@@ -301,25 +305,19 @@ async function benchFirstToken(servers) {
   figure('firstTokenOverheadP50Ms', {
     label: `first-token overhead vs direct, p50 (${first.bridge.length} streamed requests each)`,
     unit: 'ms',
-    value: s.bridge.p50 - s.direct.p50,
-    floor: s.passThrough.p50 - s.direct.p50,
-    baseline: ifCompared(() => s.baseline.p50 - s.direct.p50),
+    ...overDirect(s, 'p50'),
     target: 1,
   });
   figure('firstTokenOverheadP99Ms', {
     label: 'first-token overhead vs direct, p99',
     unit: 'ms',
-    value: s.bridge.p99 - s.direct.p99,
-    floor: s.passThrough.p99 - s.direct.p99,
-    baseline: ifCompared(() => s.baseline.p99 - s.direct.p99),
+    ...overDirect(s, 'p99'),
     target: 5,
   });
   figure('requestCpuMs', {
     label: '  CPU time of the proxy process per request (a 40 KB Codex first turn, 6 chunks back), median',
     unit: 'ms',
-    value: cpuPerRequest.bridge,
-    floor: cpuPerRequest.passThrough,
-    baseline: ifCompared(() => cpuPerRequest.baseline),
+    ...perWay((name) => cpuPerRequest[name]),
     target: null,
   });
   log(`first token p50 ${NAMES.map((n) => `${n} ${s[n].p50.toFixed(3)}`).join(' / ')} ms`);
@@ -356,26 +354,20 @@ async function benchLongStream(servers) {
   figure('longStreamRatio', {
     label: `${chunks}-chunk stream at a fixed pace (20 chunks/ms), wall time bridge/direct`,
     unit: '×',
-    value: ratio('paced', 'bridge'),
-    floor: ratio('paced', 'passThrough'),
-    baseline: ifCompared(() => ratio('paced', 'baseline')),
+    ...perWay((name) => ratio('paced', name)),
     target: 1.5,
   });
   figure('longStreamFlatOutRatio', {
     label: `  the same with the upstream sending as fast as it can`,
     unit: '×',
-    value: ratio('flat', 'bridge'),
-    floor: ratio('flat', 'passThrough'),
-    baseline: ifCompared(() => ratio('flat', 'baseline')),
+    ...perWay((name) => ratio('flat', name)),
     target: 1.5,
   });
   const perChunk = (name) => (out.flat.cpuMs[name] * 1000) / chunks;
   figure('longStreamCpuPerChunkUs', {
     label: '  CPU time of the proxy process per chunk of that stream',
     unit: 'µs',
-    value: perChunk('bridge'),
-    floor: perChunk('passThrough'),
-    baseline: ifCompared(() => perChunk('baseline')),
+    ...perWay(perChunk),
     target: null,
   });
   log(`long stream paced ${NAMES.map((n) => out.paced.ms[n].toFixed(1)).join(' / ')} ms, flat out ${NAMES.map((n) => out.flat.ms[n].toFixed(1)).join(' / ')} ms`);
@@ -404,17 +396,13 @@ async function benchParallel(targets) {
   figure('parallelAddedP99Ms', {
     label: `${streams} parallel streams, p99 added latency (whole stream, ${total.bridge.length} streams each)`,
     unit: 'ms',
-    value: t.bridge.p99 - t.direct.p99,
-    floor: t.passThrough.p99 - t.direct.p99,
-    baseline: ifCompared(() => t.baseline.p99 - t.direct.p99),
+    ...overDirect(t, 'p99'),
     target: 10,
   });
   figure('parallelFirstTokenAddedP99Ms', {
     label: `  the same, p99 added time to the first token`,
     unit: 'ms',
-    value: f.bridge.p99 - f.direct.p99,
-    floor: f.passThrough.p99 - f.direct.p99,
-    baseline: ifCompared(() => f.baseline.p99 - f.direct.p99),
+    ...overDirect(f, 'p99'),
     target: 10,
   });
   log(`parallel p99 whole stream ${NAMES.map((n) => t[n].p99.toFixed(1)).join(' / ')} ms`);
@@ -441,9 +429,7 @@ async function benchParallel(targets) {
   figure('parallelSteadyAddedP99Ms', {
     label: `${streams} streams in flight, started one after another (not at once), p99 added latency (${steady.bridge.length} streams each)`,
     unit: 'ms',
-    value: st.bridge.p99 - st.direct.p99,
-    floor: st.passThrough.p99 - st.direct.p99,
-    baseline: ifCompared(() => st.baseline.p99 - st.direct.p99),
+    ...overDirect(st, 'p99'),
     target: 10,
   });
   log(`parallel, staggered: p99 whole stream ${NAMES.map((n) => st[n].p99.toFixed(1)).join(' / ')} ms`);
@@ -621,17 +607,13 @@ async function benchRss() {
     figure('rssGrowthMB', {
       label: `RSS growth over ${growth.bridge.requests} requests, after as many before them (after GC; each a Codex first turn, store:false)`,
       unit: 'MB',
-      value: growth.bridge.rssGrowthMB,
-      floor: growth.passThrough.rssGrowthMB,
-      baseline: ifCompared(() => growth.baseline.rssGrowthMB),
+      ...perWay((name) => growth[name].rssGrowthMB),
       target: 10,
     });
     figure('rssFirstWindowGrowthMB', {
       label: `  the same over the first ${growth.bridge.firstWindowRequests} (the allocator's and the heap's pools filling up)`,
       unit: 'MB',
-      value: growth.bridge.rssFirstWindowGrowthMB,
-      floor: growth.passThrough.rssFirstWindowGrowthMB,
-      baseline: ifCompared(() => growth.baseline.rssFirstWindowGrowthMB),
+      ...perWay((name) => growth[name].rssFirstWindowGrowthMB),
       target: null,
     });
     figure('rssGrowthCappedStoreMB', {
