@@ -1,23 +1,23 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { registerConfig } from './config.js';
 import { UsageError } from './usage-error.js';
 
+const tempDir = tempDirsPerTest('cb-config-cli-');
 let root: string;
 let env: NodeJS.ProcessEnv;
 let out: string;
 let err: string;
 
 beforeEach(() => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'cb-config-cli-'));
+  root = tempDir();
   env = { CODEX_BRIDGE_HOME: path.join(root, 'home'), HOME: root, MY_KEY_VAR: 'secret-value-of-the-key' };
   out = '';
   err = '';
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 async function config(...args: string[]): Promise<string> {
   const program = new Command('codex-bridge').exitOverride();

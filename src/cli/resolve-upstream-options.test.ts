@@ -1,16 +1,16 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import type { SavedConfig } from '../config/saved-config.js';
 import { resolveUpstreamOptions, resolveUpstreamSettings, type UpstreamFlags } from './resolve-upstream-options.js';
 import { UsageError } from './usage-error.js';
 
+const tempDir = tempDirsPerTest('cb-resolve-test-');
 let root: string;
 beforeEach(() => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'cb-resolve-test-'));
+  root = tempDir();
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 const baseEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ CODEX_BRIDGE_HOME: path.join(root, 'home'), HOME: root, ...extra });
 const withConfig = (config: SavedConfig) => ({ readConfig: vi.fn(async () => config) });

@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { runWithBridge, type BridgeServerHandle, type RunDependencies } from '../codex/run-with-bridge.js';
 import type { BridgeOptions } from '../server/bridge-options.js';
 import { startServe } from './serve.js';
@@ -10,15 +9,15 @@ import { UsageError } from './usage-error.js';
 // `run --provider …` and the zero-config start, through runWithBridge with a stand-in server: what
 // the bridge is started with, and the one notice line. (The real server: test/e2e/provider-cli.)
 
+const tempDir = tempDirsPerTest('cb-run-provider-');
 let root: string;
 let started: BridgeOptions | undefined;
 beforeEach(() => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'cb-run-provider-'));
+  root = tempDir();
   started = undefined;
 });
 afterEach(() => {
   vi.restoreAllMocks();
-  rmSync(root, { recursive: true, force: true });
 });
 
 function deps(env: NodeJS.ProcessEnv): RunDependencies {

@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { openSessionRecorder } from '../sessions/session-recorder.js';
 import { serializeSessionsFile, type SessionRecord } from '../sessions/session-records.js';
 import { SessionStore } from '../sessions/session-store.js';
@@ -15,13 +15,13 @@ const ID_A = '01a20b03-72ef-7621-82ae-69af9e80efbd';
 const ID_B = '01a20b03-9999-7621-82ae-000000000001';
 const ID_C = '01f00000-0000-7000-8000-000000000002';
 
+const tempDir = tempDirsPerTest('cb-sessions-cli-');
 let home: string;
 let file: string;
 beforeEach(() => {
-  home = mkdtempSync(path.join(tmpdir(), 'cb-sessions-cli-'));
+  home = tempDir();
   file = path.join(home, 'sessions.json');
 });
-afterEach(() => rmSync(home, { recursive: true, force: true }));
 
 const ago = (ms: number) => new Date(NOW - ms).toISOString();
 const record = (id: string, updatedAt: string, extra: Partial<SessionRecord> = {}): SessionRecord => ({

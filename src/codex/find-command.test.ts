@@ -1,20 +1,16 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { commandNotFoundMessage, findCommand, isCodexCommand } from './find-command.js';
 
-let dir: string | undefined;
-afterEach(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const tempDir = tempDirsPerTest('cb-find-test-');
 
 describe('findCommand', () => {
   it('finds executables on PATH in order, skipping non-executables and directories', () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'cb-find-test-'));
+    const dir = tempDir();
     const [a, b, c] = ['a', 'b', 'c'].map((name) => {
-      const sub = path.join(dir!, name);
+      const sub = path.join(dir, name);
       mkdirSync(sub);
       return sub;
     });

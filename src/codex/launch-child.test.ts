@@ -1,19 +1,29 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { exitCodeFor, launchChild } from './launch-child.js';
 
 const node = process.execPath;
+
+const tempDir = tempDirsPerTest('cb-launch-test-');
 
 /** Waits until the child has created `file` (it does once its handlers are installed). */
 async function waitForFile(file: string): Promise<void> {
   for (let i = 0; i < 200 && !existsSync(file); i++) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
-function readyFile(): { file: string; dispose(): void } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cb-launch-test-'));
-  return { file: path.join(dir, 'ready'), dispose: () => rmSync(dir, { recursive: true, force: true }) };
+/** Launches a node child that runs `handlers`, then says it is ready and idles; sends it `signal` once ready; gives its exit code. */
+async function exitCodeAfter(signal: NodeJS.Signals, handlers: string): Promise<number> {
+  const ready = path.join(tempDir(), 'ready');
+  const child = launchChild({
+    file: node,
+    args: ['-e', `${handlers}require("fs").writeFileSync(process.env.READY, ""); setInterval(() => {}, 1000)`],
+    env: { READY: ready },
+  });
+  await waitForFile(ready);
+  child.kill(signal);
+  return child.exitCode;
 }
 
 describe('exitCodeFor', () => {
@@ -40,35 +50,11 @@ describe('launchChild', () => {
 
   it('passes signals on and reports death by signal as 128 + n', async () => {
     // A child that handles nothing: SIGTERM kills it.
-    const ready = readyFile();
-    try {
-      const child = launchChild({
-        file: node,
-        args: ['-e', 'require("fs").writeFileSync(process.env.READY, ""); setInterval(() => {}, 1000)'],
-        env: { READY: ready.file },
-      });
-      await waitForFile(ready.file);
-      child.kill('SIGTERM');
-      expect(await child.exitCode).toBe(143);
-    } finally {
-      ready.dispose();
-    }
+    expect(await exitCodeAfter('SIGTERM', '')).toBe(143);
   });
 
   it('lets a child that handles the signal choose its exit code', async () => {
-    const ready = readyFile();
-    try {
-      const child = launchChild({
-        file: node,
-        args: ['-e', 'process.on("SIGINT", () => process.exit(42)); require("fs").writeFileSync(process.env.READY, ""); setInterval(() => {}, 1000)'],
-        env: { READY: ready.file },
-      });
-      await waitForFile(ready.file);
-      child.kill('SIGINT');
-      expect(await child.exitCode).toBe(42);
-    } finally {
-      ready.dispose();
-    }
+    expect(await exitCodeAfter('SIGINT', 'process.on("SIGINT", () => process.exit(42)); ')).toBe(42);
   });
 
   it('reports a program that cannot be started like a shell does', async () => {

@@ -1,22 +1,15 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { buildModelCatalog } from './build-model-catalog.js';
 import { defaultTemplateCacheDir, loadBundledModelTemplate, parseCatalog } from './load-bundled-model-template.js';
 
 const realCodex = fileURLToPath(new URL('../../node_modules/.bin/codex', import.meta.url));
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cb-template-test-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirsPerTest('cb-template-test-');
 
 /** A stand-in `codex` that prints `stdout` and counts its invocations. */
 function fakeCodex(dir: string, stdout: string, exitCode = 0): { file: string; calls: () => number } {

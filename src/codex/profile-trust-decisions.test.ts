@@ -1,19 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'smol-toml';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { trustDecisionsHint, trustDecisionsIn } from './profile-trust-decisions.js';
 
-let dir: string | undefined;
-afterEach(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const tempDir = tempDirsPerTest('cb-trust-test-');
 
 describe('trust decisions Codex saved into the temporary profile', () => {
   it('are found and turned into a snippet for config.toml', () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'cb-trust-test-'));
+    const dir = tempDir();
     const profile = path.join(dir, 'p.config.toml');
     // As Codex 0.169 leaves the profile after "1. Trust and continue".
     writeFileSync(
@@ -29,7 +25,7 @@ describe('trust decisions Codex saved into the temporary profile', () => {
   });
 
   it('are nothing when Codex recorded none, or the profile is gone or unreadable', () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'cb-trust-test-'));
+    const dir = tempDir();
     const profile = path.join(dir, 'p.config.toml');
     writeFileSync(profile, 'model = "m"\n');
     expect(trustDecisionsIn(profile)).toEqual({});

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'smol-toml';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { UsageError } from '../cli/usage-error.js';
 import type { BridgeOptions } from '../server/bridge-options.js';
 import { runWithBridge, type BridgeServerHandle, type RunDependencies } from './run-with-bridge.js';
@@ -12,6 +12,7 @@ import { runWithBridge, type BridgeServerHandle, type RunDependencies } from './
 // profile) and what is left afterwards. The real server and the real Codex are in test/e2e.
 
 const KEY = 'sk-upstream-key-never-in-the-child';
+const tempDir = tempDirsPerTest('cb-run-test-');
 let root: string;
 let bin: string;
 let codexHome: string;
@@ -20,7 +21,7 @@ let serverOptions: BridgeOptions | undefined;
 let closed: boolean;
 
 beforeEach(() => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'cb-run-test-'));
+  root = tempDir();
   bin = path.join(root, 'bin');
   codexHome = path.join(root, 'codex-home');
   out = path.join(root, 'out.json');
@@ -28,7 +29,6 @@ beforeEach(() => {
   serverOptions = undefined;
   closed = false;
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 /** A stand-in `codex`: prints a catalog for `debug models`, else records what it was given. */
 function installFakeCodex(exitCode = 0): void {

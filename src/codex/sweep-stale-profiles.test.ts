@@ -1,15 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { isProcessAlive, sweepStaleProfiles } from './sweep-stale-profiles.js';
 
-let home: string | undefined;
-afterEach(() => {
-  if (home) rmSync(home, { recursive: true, force: true });
-  home = undefined;
-});
+const tempDir = tempDirsPerTest('cb-sweep-test-');
 
 /** The pid of a process that has already exited. */
 function deadPid(): number {
@@ -19,7 +15,7 @@ function deadPid(): number {
 
 describe('sweepStaleProfiles', () => {
   it('removes only the files of runs whose process is gone', () => {
-    home = mkdtempSync(path.join(os.tmpdir(), 'cb-sweep-test-'));
+    const home = tempDir();
     const dead = deadPid();
     expect(isProcessAlive(dead)).toBe(false);
     const live = process.ppid; // the test runner: alive for the whole test
@@ -44,7 +40,7 @@ describe('sweepStaleProfiles', () => {
   });
 
   it('asks about each owner and treats a missing directory as nothing to do', () => {
-    home = mkdtempSync(path.join(os.tmpdir(), 'cb-sweep-test-'));
+    const home = tempDir();
     writeFileSync(path.join(home, 'codex-bridge-111-0123456789ab.config.toml'), '');
     writeFileSync(path.join(home, 'codex-bridge-222-0123456789ab.config.toml'), '');
     const asked: number[] = [];

@@ -1,21 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'smol-toml';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { buildModelCatalog } from './build-model-catalog.js';
 import { newTemporaryProfileName, temporaryFileOwner } from './temporary-profile-name.js';
 import { buildProfileConfig, codexHome, PROVIDER_ID, TOKEN_ENV, writeTemporaryProfile } from './write-temporary-profile.js';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cb-profile-test-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirsPerTest('cb-profile-test-');
 
 const mode = (file: string): number => statSync(file).mode & 0o777;
 

@@ -1,18 +1,18 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { configFilePath, configHome } from './config-home.js';
 import { ConfigFileError, InvalidConfigValueError, normalizeConfigValue, openConfigStore, readSavedConfig } from './saved-config.js';
 
+const tempDir = tempDirsPerTest('cb-config-test-');
 let root: string;
 let env: NodeJS.ProcessEnv;
 
 beforeEach(() => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'cb-config-test-'));
+  root = tempDir();
   env = { CODEX_BRIDGE_HOME: path.join(root, 'home'), HOME: path.join(root, 'user') };
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 describe('configHome', () => {
   it('is $CODEX_BRIDGE_HOME when set, else the platform config folder under HOME', () => {

@@ -1,18 +1,19 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { checkCodexHome, checkStaleProfiles } from './check-codex-home.js';
 
+const tempDir = tempDirsPerTest('cb-doctor-home-');
 let root: string;
 let home: string;
 beforeEach(() => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'cb-doctor-home-'));
+  root = tempDir();
   home = path.join(root, 'codex');
 });
+// Registered after tempDirsPerTest's hook, so it runs first: rm needs the folder writable again.
 afterEach(() => {
   if (existsSync(home)) chmodSync(home, 0o700);
-  rmSync(root, { recursive: true, force: true });
 });
 
 describe('checkCodexHome', () => {

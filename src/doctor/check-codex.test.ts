@@ -1,17 +1,17 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { checkCodex, compareVersions } from './check-codex.js';
 
+const tempDir = tempDirsPerTest('cb-doctor-codex-');
 let root: string;
 let bin: string;
 beforeEach(() => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'cb-doctor-codex-'));
+  root = tempDir();
   bin = path.join(root, 'bin');
   mkdirSync(bin);
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 function fakeCodex(body: string): void {
   writeFileSync(path.join(bin, 'codex'), `#!${process.execPath}\n${body}\n`);

@@ -1,17 +1,17 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { checkSessionsFile } from './check-sessions-file.js';
 
+const tempDir = tempDirsPerTest('cb-doctor-sessions-');
 let root: string;
 let env: NodeJS.ProcessEnv;
 const file = () => path.join(root, 'sessions.json');
 beforeEach(() => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'cb-doctor-sessions-'));
+  root = tempDir();
   env = { CODEX_BRIDGE_HOME: root };
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 describe('checkSessionsFile', () => {
   it('passes when there is none yet, or a readable one', async () => {

@@ -1,10 +1,10 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '../../test/helpers/mock-upstream.js';
+import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { UsageError } from '../cli/usage-error.js';
 import { renderText, runDoctor, shouldColor, type DoctorDeps, type DoctorFlags } from './run-doctor.js';
 
@@ -13,12 +13,13 @@ import { renderText, runDoctor, shouldColor, type DoctorDeps, type DoctorFlags }
 const KEY = 'sk-doctor-right-key-0123456789';
 const CANARY = 'sk-canary-DOCTOR-9f8e7d6c5b4a3210';
 
+const tempDir = tempDirsPerTest('cb-doctor-');
 let root: string;
 let mock: MockUpstream | undefined;
 let server: Server | undefined;
 
 beforeEach(() => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'cb-doctor-'));
+  root = tempDir();
   const bin = path.join(root, 'bin');
   mkdirSync(bin);
   writeFileSync(path.join(bin, 'codex'), `#!${process.execPath}\nconsole.log('codex-cli 0.169.0')\n`);
@@ -30,7 +31,6 @@ afterEach(async () => {
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   server?.closeAllConnections();
   server = undefined;
-  rmSync(root, { recursive: true, force: true });
 });
 
 function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {

@@ -1,17 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { acquireLock, acquireLockSync, LockTimeoutError } from './file-lock.js';
 
+const tempDir = tempDirsPerTest('cb-lock-');
 let dir: string;
 let lockPath: string;
 beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'cb-lock-'));
+  dir = tempDir();
   lockPath = path.join(dir, 'sessions.json.lock');
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A pid that is certainly not running: a child that has already exited. */
 function deadPid(): number {

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { normalizeBridgeOptions } from '../server/bridge-options.js';
 import { startBridgeServer, type BridgeServer } from '../server/create-bridge-server.js';
 import type { ResponseRecord } from '../server/handle-responses.js';
 import { startMockUpstream, type MockTurn, type MockUpstream } from '../../test/helpers/mock-upstream.js';
+import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { openSessionRecorder, withSessionRecorder } from './session-recorder.js';
 import { parseSessionsFile } from './session-records.js';
 import { journalPathOf, readSessionsFile } from './sessions-file.js';
@@ -19,18 +19,19 @@ const TOKEN = 'bridge-token-must-not-be-saved-0123';
 const UPSTREAM_KEY = 'sk-upstream-key-must-not-be-saved-4567';
 const FORWARDED = ['thread-id', 'session-id', 'x-codex-turn-metadata', 'originator', 'user-agent', 'accept', 'x-client-request-id'];
 
+const tempDir = tempDirsPerTest('cb-recorder-');
 let root: string;
 let home: string;
 let warnings: string[];
 const cleanup: Array<() => Promise<void> | void> = [];
 beforeEach(() => {
-  root = mkdtempSync(path.join(tmpdir(), 'cb-recorder-'));
+  root = tempDir();
   home = path.join(root, 'home');
   warnings = [];
 });
 afterEach(async () => {
+  // Before tempDirsPerTest's hook removes root (registered later, so it runs first): a closing recorder still writes there.
   for (const step of cleanup.splice(0).reverse()) await step();
-  rmSync(root, { recursive: true, force: true });
 });
 
 const warn = (line: string) => warnings.push(line);

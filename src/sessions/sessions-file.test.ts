@@ -1,7 +1,7 @@
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { journalHeader, parseSessionsFile, serializeJournalEntry, type SessionRecord, type SessionsFileData } from './session-records.js';
 import {
   compactSessionsFile,
@@ -14,18 +14,18 @@ import {
 } from './sessions-file.js';
 import { ensurePrivateDirectory, sessionsFilePath, sessionsHome } from './sessions-home.js';
 
+const tempDir = tempDirsPerTest('cb-sessions-file-');
 let root: string;
 let home: string;
 let file: string;
 let warnings: string[];
 const warn = (line: string) => warnings.push(line);
 beforeEach(() => {
-  root = mkdtempSync(path.join(tmpdir(), 'cb-sessions-file-'));
+  root = tempDir();
   home = path.join(root, 'home');
   file = sessionsFilePath(home);
   warnings = [];
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 const record = (id: string): SessionRecord => ({
   id,

@@ -1,23 +1,23 @@
 // sessions.json shared by real processes: two writers at once, a writer killed with SIGKILL in the
 // middle of its writes, and a process that exits (process.exit) before its batch was written.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseSessionsFile, type SessionRecord } from '../../src/sessions/session-records.js';
 import { readSessionsFile, updateSessionsFile } from '../../src/sessions/sessions-file.js';
 import { ensureBuilt } from '../e2e/ensure-built.js';
+import { tempDirsPerTest } from '../helpers/temp-dirs.js';
 
 const worker = fileURLToPath(new URL('./recorder-worker.mjs', import.meta.url));
 
+const tempDir = tempDirsPerTest('cb-sessions-mp-');
 let home: string;
 beforeAll(ensureBuilt, 120_000);
 beforeEach(() => {
-  home = mkdtempSync(path.join(tmpdir(), 'cb-sessions-mp-'));
+  home = tempDir();
 });
-afterEach(() => rmSync(home, { recursive: true, force: true }));
 
 const file = () => path.join(home, 'sessions.json');
 

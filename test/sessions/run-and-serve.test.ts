@@ -6,30 +6,25 @@
 // sharing one CODEX_BRIDGE_HOME, and a previous_response_id chain continued by a new `serve`
 // process after the first one was stopped.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatRequest } from '../../src/translate/types.js';
 import { startMockUpstream, type MockTurn, type MockUpstream } from '../helpers/mock-upstream.js';
+import { tempDirsPerTest } from '../helpers/temp-dirs.js';
 import { ensureBuilt } from '../e2e/ensure-built.js';
 import { bridgeBin, makeSandbox, runBridge, type Sandbox } from '../e2e/sandbox.js';
 
 const KEY = 'sk-sessions-e2e-upstream-key-0123';
 const TOKEN = 'sessions-e2e-bridge-token-4567890';
 
-let bridgeHome: string;
+/** A fresh CODEX_BRIDGE_HOME, removed after the test (after the cleanup below, which stops the processes using it). */
+const newBridgeHome = tempDirsPerTest('cb-sessions-e2e-');
 const cleanup: Array<() => Promise<void> | void> = [];
 beforeAll(ensureBuilt, 120_000);
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
-
-function newBridgeHome(): string {
-  bridgeHome = mkdtempSync(path.join(tmpdir(), 'cb-sessions-e2e-'));
-  cleanup.push(() => rmSync(bridgeHome, { recursive: true, force: true }));
-  return bridgeHome;
-}
 
 async function mock(turns: (request: ChatRequest) => MockTurn): Promise<MockUpstream> {
   const upstream = await startMockUpstream({ apiKey: KEY, turns });
