@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { presetIdList } from '../providers/presets.js';
+import { addUpstreamFlags } from './upstream-flags.js';
 
 interface DoctorCommandOptions {
   provider?: string;
@@ -11,13 +11,10 @@ interface DoctorCommandOptions {
 }
 
 export function registerDoctor(program: Command): void {
-  program
+  const doctor = program
     .command('doctor')
-    .description('Check the setup: Node, Codex, the upstream (DNS, TCP, TLS, key, model), CODEX_HOME, the sessions file.')
-    .option('--provider <id>', `a built-in provider: ${presetIdList()} (env CODEX_BRIDGE_PROVIDER)`)
-    .option('--upstream <url>', 'Chat Completions base URL (env CODEX_BRIDGE_UPSTREAM)')
-    .option('--model <id>', 'upstream model id (env CODEX_BRIDGE_MODEL)')
-    .option('--api-key-env <var>', 'environment variable holding the upstream key (env CODEX_BRIDGE_API_KEY_ENV)')
+    .description('Check the setup: Node, Codex, the upstream (DNS, TCP, TLS, key, model), CODEX_HOME, the sessions file.');
+  addUpstreamFlags(doctor)
     .option('--json', 'print {ok, checks:[{name, ok, level, detail, fix}]} instead of lines')
     .option('--probe', 'also send small chat requests: a 1-token answer, a stream, a forced tool call, reasoning')
     .addHelpText(

@@ -4,7 +4,7 @@ import { registerDoctor } from './doctor.js';
 import { registerServe } from './serve.js';
 import { registerRun } from './run.js';
 import { registerSessions } from './sessions.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../output/usage-error.js';
 
 // Each command file registers its flags here and lazy-imports its implementation in the action,
 // so `codex-bridge run` does not pay for loading the server before it needs it.

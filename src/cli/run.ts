@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { presetIdList } from '../providers/presets.js';
-import { collectQuirk, QUIRK_FLAG, QUIRK_FLAG_HELP } from './quirk-flags.js';
+import { addQuirkFlag, addUpstreamFlags } from './upstream-flags.js';
 
 interface RunCommandOptions {
   provider?: string;
@@ -16,19 +15,16 @@ interface RunCommandOptions {
 export function registerRun(program: Command): void {
   // Options after the wrapped command belong to it (`run -- codex exec -s …`), even without `--`.
   program.enablePositionalOptions();
-  program
+  const run = program
     .command('run')
     .description('Run a command (usually `codex`) against the bridge; it stops when the command exits.')
     .usage('[options] -- <command...>')
-    .argument('<command...>', 'the command to run, e.g. codex or codex exec "…"')
-    .option('--provider <id>', `a built-in provider: ${presetIdList()} (env CODEX_BRIDGE_PROVIDER)`)
-    .option('--upstream <url>', 'Chat Completions base URL, e.g. https://api.deepseek.com/v1 (env CODEX_BRIDGE_UPSTREAM)')
-    .option('--model <id>', 'upstream model id (env CODEX_BRIDGE_MODEL)')
-    .option('--api-key-env <var>', 'environment variable holding the upstream key (env CODEX_BRIDGE_API_KEY_ENV)')
+    .argument('<command...>', 'the command to run, e.g. codex or codex exec "…"');
+  addUpstreamFlags(run)
     .option('--port <n>', 'bridge port on 127.0.0.1 (default: a random free port)')
     .option('--verbose', 'log one line per request (method, model, status, ms, tokens) to stderr (with the TUI, prefer --log-file)')
-    .option('--log-file <path>', 'write those lines to this file (mode 0600) instead of stderr')
-    .option(QUIRK_FLAG, QUIRK_FLAG_HELP, collectQuirk)
+    .option('--log-file <path>', 'write those lines to this file (mode 0600) instead of stderr');
+  addQuirkFlag(run)
     .passThroughOptions()
     .addHelpText(
       'after',

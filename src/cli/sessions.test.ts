@@ -8,7 +8,7 @@ import { serializeSessionsFile, type SessionRecord } from '../sessions/session-r
 import { SessionStore } from '../sessions/session-store.js';
 import type { ResponseRecord } from '../server/handle-responses.js';
 import { formatAge, formatTokens, parseAge, registerSessions, resumeHint, wantsColor } from './sessions.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../output/usage-error.js';
 
 const NOW = Date.parse('2026-05-10T12:00:00Z');
 const ID_A = '01a20b03-72ef-7621-82ae-69af9e80efbd';

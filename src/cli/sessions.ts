@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../output/usage-error.js';
 import type { SessionRecord, SessionsFileData } from '../sessions/session-records.js';
 
 // `codex-bridge sessions list|show|rm|prune|clear|path`: what was run through the bridge, what it

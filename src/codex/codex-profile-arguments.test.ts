@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../cli/usage-error.js';
+import { UsageError } from '../output/usage-error.js';
 import { codexCommandUsesProfile, withProfileArguments } from './codex-profile-arguments.js';
 
 const P = 'codex-bridge-1-abcdef';

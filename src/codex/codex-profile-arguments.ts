@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/usage-error.js';
+import { UsageError } from '../output/usage-error.js';
 
 // Codex's global options that take a value (0.169 `codex --help`), so their value is not mistaken
 // for the subcommand when looking for it.

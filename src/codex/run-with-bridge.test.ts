@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse } from 'smol-toml';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
-import { UsageError } from '../cli/usage-error.js';
+import { UsageError } from '../output/usage-error.js';
 import type { BridgeOptions } from '../server/bridge-options.js';
 import { runWithBridge, type BridgeServerHandle, type RunDependencies } from './run-with-bridge.js';
 

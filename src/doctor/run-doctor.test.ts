@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '../../test/helpers/mock-upstream.js';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
-import { UsageError } from '../cli/usage-error.js';
+import { UsageError } from '../output/usage-error.js';
 import { renderText, runDoctor, shouldColor, type DoctorDeps, type DoctorFlags } from './run-doctor.js';
 
 // runDoctor against mock upstreams: exit codes, what each line says, and that the key never shows.

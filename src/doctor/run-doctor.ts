@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { Chalk } from 'chalk';
-import { resolveUpstreamSettings, type UpstreamFlags, type UpstreamResolution } from '../cli/resolve-upstream-options.js';
+import { resolveUpstreamSettings, type UpstreamFlags, type UpstreamResolution } from '../config/resolve-upstream-options.js';
 import { configFilePath } from '../config/config-home.js';
 import { ConfigFileError, readSavedConfig, type SavedConfig } from '../config/saved-config.js';
 import { findPreset, presetIdList, type ProviderPreset } from '../providers/presets.js';

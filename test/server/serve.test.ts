@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startServe, type RunningServe } from '../../src/cli/serve.js';
-import { UsageError } from '../../src/cli/usage-error.js';
+import { startServe, type RunningServe } from '../../src/server/start-serve.js';
+import { UsageError } from '../../src/output/usage-error.js';
 import { ensureBuilt, repoRoot } from '../e2e/ensure-built.js';
 
 const KEY = 'sk-serve-test-key-0000';

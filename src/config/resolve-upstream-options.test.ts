@@ -2,9 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
-import type { SavedConfig } from '../config/saved-config.js';
+import type { SavedConfig } from './saved-config.js';
 import { resolveUpstreamOptions, resolveUpstreamSettings, type UpstreamFlags } from './resolve-upstream-options.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../output/usage-error.js';
 
 const tempDir = tempDirsPerTest('cb-resolve-test-');
 let root: string;

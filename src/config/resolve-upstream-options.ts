@@ -1,6 +1,6 @@
-import { ConfigFileError, readSavedConfig, type SavedConfig } from '../config/saved-config.js';
+import { ConfigFileError, readSavedConfig, type SavedConfig } from './saved-config.js';
 import { findPreset, presetIdList, presetsWithKeySet, type ProviderPreset } from '../providers/presets.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../output/usage-error.js';
 
 export interface UpstreamFlags {
   /** A preset id: deepseek, kimi, … */

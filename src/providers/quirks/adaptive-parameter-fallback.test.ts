@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ParameterFallback, refusedParameter, requestHasParameter, withoutParameter } from './adaptive-parameter-fallback.js';
-import type { ChatRequest } from '../translate/types.js';
+import type { ChatRequest } from '../../translate/types.js';
 
 const request: ChatRequest = {
   model: 'm',

@@ -1,4 +1,4 @@
-import type { ChatRequest } from '../translate/types.js';
+import type { ChatRequest } from '../../translate/types.js';
 
 // An upstream the quirk profiles do not know (or a model that differs from its provider's profile)
 // may refuse a parameter the bridge sends. When a 400/422 names one we sent, the request is retried

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildBridgeOptions } from './build-bridge-options.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../output/usage-error.js';
 
 const selection = { provider: 'mistral', upstream: 'https://api.mistral.ai/v1/', model: 'mistral-large-latest', apiKeyEnv: 'MISTRAL_API_KEY', apiKey: 'k-1234' };
 
@@ -17,6 +17,18 @@ describe('buildBridgeOptions', () => {
       host: '127.0.0.1',
       port: 0,
     });
+  });
+
+  it('reads the --quirk flags in order, the last of a name winning', () => {
+    expect(buildBridgeOptions(selection, undefined, { token: 't' }).quirks).toBeUndefined();
+    expect(buildBridgeOptions(selection, [], { token: 't' }).quirks).toBeUndefined();
+    expect(buildBridgeOptions(selection, ['streamOptions=false', 'streamOptions=true'], { token: 't' }).quirks).toEqual({ streamOptions: true });
+  });
+
+  it('turns a bad --quirk into a usage error that lists what is valid', () => {
+    expect(() => buildBridgeOptions(selection, ['bogus=1'], { token: 't' })).toThrow(UsageError);
+    expect(() => buildBridgeOptions(selection, ['bogus=1'], { token: 't' })).toThrow(/valid names: reasoningField, reasoningReplay, singleSystemMessage/);
+    expect(() => buildBridgeOptions(selection, ['doneMarker=sometimes'], { token: 't' })).toThrow(/doneMarker takes optional\|required/);
   });
 
   it('turns bad options and bad quirks into usage errors', () => {

@@ -1,7 +1,6 @@
-import type { BridgeOptions } from './bridge-options.js';
 import { ParameterFallback } from './adaptive-parameter-fallback.js';
-import { resolveQuirks } from '../providers/quirks/index.js';
-import type { ProviderQuirks } from '../translate/provider-quirks.js';
+import { resolveQuirks } from './index.js';
+import type { ProviderQuirks } from '../../translate/provider-quirks.js';
 
 /** How one bridge talks to its upstream: the effective quirks, and what it learnt the upstream refuses. */
 export interface UpstreamAdaptation {
@@ -9,11 +8,20 @@ export interface UpstreamAdaptation {
   fallback: ParameterFallback;
 }
 
+/** What picks the quirks: the server's options object (the same object for every request of one server). */
+export interface AdaptationSource {
+  provider?: string;
+  upstream: string;
+  /** `--quirk` overrides. */
+  quirks?: Partial<ProviderQuirks>;
+  log?: (line: string) => void;
+}
+
 // Keyed by the options object: one per server, built on its first request, gone with the server.
-const adaptations = new WeakMap<BridgeOptions, UpstreamAdaptation>();
+const adaptations = new WeakMap<AdaptationSource, UpstreamAdaptation>();
 
 /** The adaptation of the server these options belong to; resolved (and logged) once. */
-export function upstreamAdaptationFor(options: BridgeOptions): UpstreamAdaptation {
+export function upstreamAdaptationFor(options: AdaptationSource): UpstreamAdaptation {
   let adaptation = adaptations.get(options);
   if (!adaptation) {
     const resolved = resolveQuirks({ provider: options.provider, upstream: options.upstream, overrides: options.quirks });

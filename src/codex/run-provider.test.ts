@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
-import { runWithBridge, type BridgeServerHandle, type RunDependencies } from '../codex/run-with-bridge.js';
+import { runWithBridge, type BridgeServerHandle, type RunDependencies } from './run-with-bridge.js';
 import type { BridgeOptions } from '../server/bridge-options.js';
-import { startServe } from './serve.js';
-import { UsageError } from './usage-error.js';
+import { startServe } from '../server/start-serve.js';
+import { UsageError } from '../output/usage-error.js';
 
 // `run --provider …` and the zero-config start, through runWithBridge with a stand-in server: what
 // the bridge is started with, and the one notice line. (The real server: test/e2e/provider-cli.)
