@@ -39,8 +39,9 @@ export interface RunningChild {
 /**
  * Starts the command with the terminal handed over (stdio inherited, no shell).
  *
- * node:child_process rather than execa: importing execa costs ~160 ms on a 2-core machine, a third
- * of `codex-bridge run`'s start-up, for nothing this needs.
+ * node:child_process rather than execa: importing execa costs 170-200 ms on a 2-core machine. Loaded
+ * while the proxy binds and awaited before the spawn, it took `run` start-up from 194 to 441 ms in
+ * the same bench run (`npm run bench -- --only startup --compare`), for nothing this needs.
  */
 export function launchChild(options: LaunchOptions): RunningChild {
   const child = spawn(options.file, [...options.args], {
