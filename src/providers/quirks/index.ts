@@ -1,3 +1,13 @@
+// Provider quirks: how each Chat Completions provider bends the protocol, all in this folder.
+// - <id>.ts                          one profile per provider: data, citing its sources
+// - quirk-profile.ts                 what a profile holds
+// - quirk-switches.ts                the `--quirk name=value` vocabulary
+// - this file                        which profile applies to an upstream, with --quirk on top
+// - upstream-adaptation.ts           the quirks of one server, resolved once
+// - adaptive-parameter-fallback.ts   parameters an upstream refused, dropped from then on
+// The switches themselves (ProviderQuirks, DEFAULT_QUIRKS) are defined beside the translators that
+// apply them (src/translate/provider-quirks.ts, apply-request-quirks.ts). README.md lists them all.
+
 import { withQuirks, type ProviderQuirks } from '../../translate/provider-quirks.js';
 import { deepseek } from './deepseek.js';
 import { gemini } from './gemini.js';
