@@ -245,8 +245,12 @@ async function pumpStream(
 ): Promise<void> {
   let lastUpstreamAt = Date.now();
   let lastSentAt = lastUpstreamAt;
+  // While a write waits for a client that is not reading, the upstream is not asked for more: that
+  // wait is not upstream silence (and a keep-alive would only queue behind the write).
+  let waitingOnClient = false;
   // One timer per stream, not per chunk: it only looks at timestamps the loop updates.
   const timer = setInterval(() => {
+    if (waitingOnClient) return;
     const now = Date.now();
     if (now - lastUpstreamAt >= options.upstreamIdleTimeoutMs) {
       sse.send(
@@ -283,7 +287,11 @@ async function pumpStream(
       }
       if (out.length > 0) {
         lastSentAt = lastUpstreamAt;
+        waitingOnClient = true;
         await sse.sendAll(out);
+        waitingOnClient = false;
+        // The client is reading again: the upstream's silence counts from when the bridge reads from it again.
+        lastUpstreamAt = lastSentAt = Date.now();
       }
       if (sawDone || translator.finished) break reading;
     }

@@ -239,16 +239,21 @@ describe('createUpstreamClient: connection failures', () => {
   });
 
   it('throws a readable error when the stream breaks midway', async () => {
+    let upstreamResponse: ServerResponse | undefined;
     const { url } = await startMock((_n, _req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(frame(chunk('part')));
-      setTimeout(() => res.destroy(), 50);
+      upstreamResponse = res;
     });
     const reply = await makeClient(url).chat(streamRequest, { signal: new AbortController().signal });
     if (reply.kind !== 'stream') throw new Error('expected a stream');
     const seen: UpstreamStreamEvent[] = [];
     const error = await (async () => {
-      for await (const batch of reply.batches) seen.push(...batch);
+      for await (const batch of reply.batches) {
+        seen.push(...batch);
+        // The first part arrived: now the upstream breaks off.
+        upstreamResponse!.destroy();
+      }
     })().catch((e: unknown) => e);
     expect(seen).toEqual([{ type: 'chunk', chunk: chunk('part') }]);
     expect(error).toBeInstanceOf(Error);

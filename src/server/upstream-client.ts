@@ -20,6 +20,8 @@ const JSON_BODY_CAP = 256 * 1024 * 1024;
 const SSE_EVENT_CAP = 64 * 1024 * 1024;
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
 const BASE_BACKOFF_MS = 500;
+/** undici's silence limit on a streamed body, in multiples of the bridge's own (see createUpstreamClient). */
+const STREAM_BODY_TIMEOUT_FACTOR = 2;
 
 type ResponseData = Dispatcher.ResponseData;
 
@@ -51,6 +53,10 @@ export function createUpstreamClient(options: BridgeOptions): UpstreamClient {
     bodyTimeout: options.upstreamIdleTimeoutMs,
     connect: { timeout: 15_000 },
   };
+  // A stream's silences are timed by the bridge (pumpStream), which fails the stream with a message
+  // that says so; undici's limit is only a backstop there, far enough behind that it never wins the
+  // race (the bridge checks every idle/3 at most, undici's coarse timers fire up to a second late).
+  const streamBodyTimeoutMs = STREAM_BODY_TIMEOUT_FACTOR * options.upstreamIdleTimeoutMs;
   let pool: Pool | undefined;
   let closed = false;
   setImmediate(() => void loadUndici().catch(() => {})).unref();
@@ -76,7 +82,8 @@ export function createUpstreamClient(options: BridgeOptions): UpstreamClient {
       throwIfAborted(signal);
       let response: ResponseData;
       try {
-        response = await (pool ?? (await openPool())).request({ path, method: 'POST', headers, body: payload, signal });
+        const bodyTimeout = body.stream ? streamBodyTimeoutMs : undefined;
+        response = await (pool ?? (await openPool())).request({ path, method: 'POST', headers, body: payload, signal, bodyTimeout });
       } catch (error) {
         throwIfAborted(signal);
         const failure = describeConnectionError(error, options.upstreamIdleTimeoutMs);

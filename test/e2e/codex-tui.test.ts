@@ -44,6 +44,16 @@ async function waitForScreen(predicate: (text: string) => boolean, what: string,
   throw new Error(`timed out waiting for ${what}; the screen shows:\n${text}`);
 }
 
+/**
+ * Waits until Codex shows what was typed, then past its paste-burst window: for 120 ms after a
+ * fast run of keystrokes it takes Enter as a newline, not a submit (paste_burst.rs,
+ * PASTE_ENTER_SUPPRESS_WINDOW). That window is a timer inside Codex, nothing on screen shows it.
+ */
+async function typedThenSettled(text: string): Promise<void> {
+  await waitForScreen((t) => t.includes(text), `"${text}" in the composer`, 10_000);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+}
+
 describe.skipIf(!hasTmux)('codex-bridge run -- codex (interactive TUI under tmux)', () => {
   it('answers a typed prompt, shows no ⚠ badge, and /quit exits 0 leaving nothing behind', async () => {
     sandbox = makeSandbox();
@@ -68,7 +78,7 @@ describe.skipIf(!hasTmux)('codex-bridge run -- codex (interactive TUI under tmux
     expect(s.leftovers()).toHaveLength(2);
 
     tmux('send-keys', '-t', 'main', '-l', 'Say hello.');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await typedThenSettled('Say hello.');
     tmux('send-keys', '-t', 'main', 'Enter');
     const answered = await waitForScreen((t) => t.includes('TUI-ANSWER-4b8'), 'the scripted answer');
     expect(answered).toContain('hello from the bridge');
@@ -76,7 +86,7 @@ describe.skipIf(!hasTmux)('codex-bridge run -- codex (interactive TUI under tmux
     expect(answered).not.toContain('⚠');
 
     tmux('send-keys', '-t', 'main', '-l', '/quit');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await typedThenSettled('/quit');
     tmux('send-keys', '-t', 'main', 'Enter');
     const after = await waitForScreen((t) => /BRIDGE-EXIT=\d+/.test(t), 'the bridge to exit', 30_000);
     expect(/BRIDGE-EXIT=(\d+)/.exec(after)![1]).toBe('0');

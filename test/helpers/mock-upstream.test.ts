@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ChatChunk, ChatMessage, ChatRequest } from '../../src/translate/types.js';
 import { sseFrame, startMockUpstream, type MockUpstream, type MockUpstreamOptions } from './mock-upstream.js';
 
@@ -490,7 +490,8 @@ describe('mock upstream: faults', () => {
 
     const slow = await startMockUpstream({ turns: [{ content: 'late', delayMs: 60_000 }] });
     const pending = post(slow, { model: 'm', messages: [user('x')] }).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 50));
+    // Recorded just before the delay starts.
+    await vi.waitFor(() => expect(slow.requests).toHaveLength(1));
     const c0 = Date.now();
     await slow.close();
     expect(Date.now() - c0).toBeLessThan(1000);

@@ -1,6 +1,6 @@
 // What makes a Responses event stream acceptable to Codex (codex-protocol.md §5), as a checker the
 // provider tests share.
-import type { ResponsesStreamEvent } from '../../src/translate/types.js';
+import type { ResponsesResponse, ResponsesStreamEvent } from '../../src/translate/types.js';
 
 /** Problems with a stream Codex is to receive; empty when it is acceptable. */
 export function codexStreamProblems(events: ResponsesStreamEvent[]): string[] {
@@ -54,6 +54,13 @@ export function codexStreamProblems(events: ResponsesStreamEvent[]): string[] {
     if (typeof error?.code !== 'string' || typeof error?.message !== 'string') problems.push(`failed without a code and message: ${JSON.stringify(error)}`);
   }
   return problems;
+}
+
+/** The response the stream ended with (`response.completed` or `response.failed`). */
+export function finalResponse(events: ResponsesStreamEvent[]): ResponsesResponse {
+  const last = events.at(-1);
+  if (typeof last?.response !== 'object' || last.response === null) throw new Error(`the stream ends with ${last?.type}, which carries no response`);
+  return last.response as ResponsesResponse;
 }
 
 /** The items of the final response. */

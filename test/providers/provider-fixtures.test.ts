@@ -12,7 +12,7 @@ import { DEFAULT_QUIRKS, type ProviderQuirks } from '../../src/translate/provide
 import { decodeReasoningEnvelope } from '../../src/translate/reasoning-envelope.js';
 import type { ChatMessage, ChatRequest, ResponsesRequest, ResponsesStreamEvent } from '../../src/translate/types.js';
 import { checkChatRequest } from '../helpers/mock-upstream.js';
-import { codexStreamProblems, outputOf } from './codex-stream-checks.js';
+import { codexStreamProblems, finalResponse, outputOf } from './codex-stream-checks.js';
 import { PROVIDER_MOCKS, providerMock } from './provider-mocks.js';
 
 const codexFixture = (name: string, index: number) =>
@@ -98,7 +98,7 @@ interface StreamExpectation {
 }
 
 const reasoningText = (item: Record<string, any>) => decodeReasoningEnvelope(item.encrypted_content)?.text;
-const usage = (events: ResponsesStreamEvent[]) => (events.at(-1) as { response: { usage: Record<string, any> } }).response.usage;
+const usage = (events: ResponsesStreamEvent[]) => finalResponse(events).usage;
 
 const STREAMS: Record<string, StreamExpectation> = {
   'deepseek/thinking-tool-call': {
@@ -154,7 +154,7 @@ const STREAMS: Record<string, StreamExpectation> = {
   'openrouter/error-mid-stream': {
     end: 'failed',
     code: 'upstream_error',
-    check: (_out, events) => expect((events.at(-1) as { response: { error: { message: string } } }).response.error.message).toContain('Provider returned error'),
+    check: (_out, events) => expect(finalResponse(events).error?.message).toContain('Provider returned error'),
   },
   'groq/x-groq-usage-reasoning-field': {
     end: 'completed',
@@ -164,7 +164,7 @@ const STREAMS: Record<string, StreamExpectation> = {
   'groq/error-inside-200-stream': {
     end: 'failed',
     code: 'upstream_error',
-    check: (_out, events) => expect((events.at(-1) as { response: { error: { message: string } } }).response.error.message).toContain('Failed to call a function'),
+    check: (_out, events) => expect(finalResponse(events).error?.message).toContain('Failed to call a function'),
   },
   'mistral/tool-call-id-9-chars': {
     end: 'completed',
@@ -272,7 +272,7 @@ describe('each provider stream → the Responses events Codex accepts', () => {
       const events = await replay(name, quirksOf(name.split('/')[0]));
       expect(codexStreamProblems(events)).toEqual([]);
       expect(events.at(-1)?.type).toBe(`response.${expected.end}`);
-      if (expected.code) expect((events.at(-1) as { response: { error: { code: string } } }).response.error.code).toBe(expected.code);
+      if (expected.code) expect(finalResponse(events).error?.code).toBe(expected.code);
       if (expected.items) expect(outputOf(events).map((i) => i.type)).toEqual(expected.items);
       expected.check?.(outputOf(events), events);
       if (expected.withoutProfile) {

@@ -73,6 +73,7 @@ describe('SseWriter', () => {
     await vi.waitFor(() => expect(pending).toBeDefined());
     let settled = false;
     void pending!.then(() => (settled = true));
+    // Not a wait for something: a window in which a writer that did not wait would have settled.
     await new Promise((r) => setTimeout(r, 100));
     expect(settled).toBe(false); // 8 MB cannot fit in the socket buffers of a client that does not read
     res.resume();
