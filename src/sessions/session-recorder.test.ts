@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { normalizeBridgeOptions } from '../server/bridge-options.js';
 import { startBridgeServer, type BridgeServer } from '../server/create-bridge-server.js';
-import type { ResponseRecord } from '../server/handle-responses.js';
+import type { ResponseRecord } from './response-record.js';
 import { startMockUpstream, type MockTurn, type MockUpstream } from '../../test/helpers/mock-upstream.js';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { openSessionRecorder, withSessionRecorder } from './session-recorder.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ResponseRecord } from '../server/handle-responses.js';
+import type { ResponseRecord } from './response-record.js';
 import { SessionStore } from './session-store.js';
 import { LockTimeoutError } from './file-lock.js';
 import {
