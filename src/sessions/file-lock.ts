@@ -99,7 +99,12 @@ export async function withFileLock<T>(file: string, options: LockOptions, action
   try {
     return await action();
   } finally {
-    releaseQuietly(release);
+    // Off the event loop: an rmdir right after a write's fsync can wait on the file system. Until it
+    // lands the lock is still there, but no longer this process's to release in an exit handler
+    // (which then waits the few milliseconds it takes).
+    await lockfile()
+      .unlock(file, { lockfilePath: lockPathOf(file), realpath: false })
+      .catch(() => {}); // already released: it was taken over (compromised)
   }
 }
 
