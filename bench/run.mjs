@@ -550,7 +550,8 @@ async function benchSessionsFile() {
     label: `sessions file write with ${result.sessions} sessions (${Math.round(result.fileBytes / 1024)} KB), p95 of ${result.writes} flushes`,
     unit: 'ms',
     value: result.ms.p95,
-    target: 5,
+    // Off the response path, mostly fsync: the target is what the event loop feels (next row).
+    target: null,
   });
   figure('sessionsFileBlockP95Ms', {
     label: '  of which the event loop was kept busy (longest stretch per flush), p95',
