@@ -49,7 +49,7 @@ const CONFIG = quick
       history: { items: 1_000, timeMs: 100, warmupMs: 20 },
       parallel: { streams: 64, rounds: 1, model: 'bench-10x1@5' },
       startup: { runs: 2 },
-      sessions: { sessions: 500, writes: 10 },
+      sessions: { sessions: 500, writes: 10, rereads: 3 },
       rss: { model: 'bench-10x10@0', warmup: 50, requests: 300, concurrency: 8 },
     }
   : {
@@ -60,7 +60,7 @@ const CONFIG = quick
       history: { items: 1_000, timeMs: 3_000, warmupMs: 500 },
       parallel: { streams: 64, rounds: 8, model: 'bench-50x1@10' },
       startup: { runs: 15 },
-      sessions: { sessions: 500, writes: 200 },
+      sessions: { sessions: 500, writes: 200, rereads: 30 },
       rss: { model: 'bench-10x10@0', warmup: 500, requests: 10_000, concurrency: 8 },
     };
 
@@ -550,7 +550,8 @@ async function benchSessionsFile() {
     label: `sessions file write with ${result.sessions} sessions (${Math.round(result.fileBytes / 1024)} KB), p95 of ${result.writes} flushes`,
     unit: 'ms',
     value: result.ms.p95,
-    target: 5,
+    // Off the response path, mostly fsync: the target is what the event loop feels (next row).
+    target: null,
   });
   figure('sessionsFileBlockP95Ms', {
     label: '  of which the event loop was kept busy (longest stretch per flush), p95',
@@ -558,13 +559,22 @@ async function benchSessionsFile() {
     value: result.eventLoopBlockedMs.p95,
     target: 5,
   });
+  figure('sessionsFileRereadBlockP95Ms', {
+    label: `  the same right after another bridge wrote (sessions.json read and parsed again), p95 of ${result.rereads}`,
+    unit: 'ms',
+    value: result.rereadEventLoopBlockedMs.p95,
+    target: null,
+  });
   figure('sessionsFileOpenMs', {
     label: `  loading that sessions.json (what \`run\` and \`serve\` do on start-up)`,
     unit: 'ms',
     value: result.openMs,
     target: 150,
   });
-  log(`sessions file write p95 ${result.ms.p95.toFixed(3)} ms, event loop busy p95 ${result.eventLoopBlockedMs.p95.toFixed(3)} ms`);
+  log(
+    `sessions file write p50 ${result.ms.p50.toFixed(3)} ms, p95 ${result.ms.p95.toFixed(3)} ms, event loop busy p95 ${result.eventLoopBlockedMs.p95.toFixed(3)} ms; ` +
+      `after another bridge's write, event loop busy p95 ${result.rereadEventLoopBlockedMs.p95.toFixed(3)} ms`,
+  );
 }
 
 // ---------- 7. memory ----------

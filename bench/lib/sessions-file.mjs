@@ -1,13 +1,12 @@
-// The sessions file write with 500 sessions: the SessionRecorder's flush (under the lock, one line
-// appended to sessions.json.journal and fdatasync'd; or, when the journal has grown past its
-// limit, sessions.json rewritten atomically with the journal folded in), as `serve` and `run` do it
-// off the response path, timed one flush after another. Each flush carries one more request of one
-// session, with a new reasoning entry for it, like a Codex turn. The file lives in a fresh temporary
-// directory. Besides each flush's wall time (mostly file I/O, which happens off the event loop), the
-// longest stretch it kept the event loop busy is measured: that is what a stream being served
-// meanwhile feels. How many of the timed flushes were rewrites is counted, and a rewrite (what
-// close() and the journal limit do) is timed on its own, since at one per few hundred flushes it
-// never shows in a p95.
+// The sessions file write with 500 sessions: the SessionRecorder's flush (under the lock,
+// sessions.json rewritten whole with write-file-atomic: temp file, fsync, rename), as `serve` and
+// `run` do it off the response path, timed one flush after another. Each flush carries one more
+// request of one session, with a new reasoning entry for it, like a Codex turn. The file lives in a
+// fresh temporary directory. Besides each flush's wall time (mostly file I/O, which happens off the
+// event loop), the longest stretch it kept the event loop busy is measured: that is what a stream
+// being served meanwhile feels. While nobody else writes, a flush reuses what it wrote last; the
+// flushes right after another bridge's write read and parse sessions.json again, and are timed
+// on their own.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,7 +17,6 @@ const dist = new URL('../../dist/', import.meta.url);
 const load = async () => ({
   ...(await import(new URL('sessions/session-recorder.js', dist).href)),
   ...(await import(new URL('sessions/session-store.js', dist).href)),
-  ...(await import(new URL('sessions/sessions-file.js', dist).href)),
 });
 
 function codexTurn(session, turn) {
@@ -60,19 +58,25 @@ async function openRecorder(home) {
   return { recorder, respond, openMs, checkWarnings, warnings };
 }
 
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Times `action` and the longest stretch it kept the event loop busy. */
 async function timed(action) {
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  // The histogram's first tick only starts its clock: without a few ticks first, a block at the very
+  // start of `action` (everything before its first I/O) would go unseen.
+  await pause(3);
   const started = performance.now();
   await action();
   const ms = performance.now() - started;
+  // And a tick after it, for a block at its very end.
+  await pause(2);
   loop.disable();
   // The histogram counts delays past its 1 ms timer; none recorded means no block longer than that.
   return { ms, blockedMs: loop.count > 0 ? Math.max(0, loop.max / 1e6 - 1) : 0 };
 }
 
-const inode = (file) => statSync(file, { throwIfNoEntry: false })?.ino;
 const sizeOf = (file) => statSync(file, { throwIfNoEntry: false })?.size ?? 0;
 
 /** A fresh temporary CODEX_BRIDGE_HOME holding a sessions.json of `sessions` sessions, four turns each. */
@@ -89,75 +93,54 @@ export async function sessionsFixture(sessions) {
   return { home, remove: () => rmSync(home, { recursive: true, force: true }) };
 }
 
-export async function benchSessionsFileWrite({ sessions, writes, rewrites: rewritesWanted = 5 }) {
+export async function benchSessionsFileWrite({ sessions, writes, rereads }) {
   const fixture = await sessionsFixture(sessions);
-  const { compactSessionsFile, journalPathOf } = await load();
-  const { recorder, respond, openMs, checkWarnings } = await openRecorder(fixture.home);
-  const journal = journalPathOf(recorder.path);
-  let closed = false;
+  const mine = await openRecorder(fixture.home);
+  // A second bridge on the same home, whose writes the first one has to read.
+  const other = await openRecorder(fixture.home);
   try {
+    let turn = 4;
+    const flushOne = ({ recorder, respond }) => {
+      respond(((turn - 4) * 37) % sessions, turn++);
+      return timed(() => recorder.flush());
+    };
     const ms = [];
     const blockedMs = [];
-    // Flushes that rewrote sessions.json (the journal reached its limit) rather than appended.
-    const rewriteMs = [];
-    const rewriteBlockedMs = [];
-    let turn = 4;
-    let flushes = 0;
-    const flushOne = async () => {
-      respond(((turn - 4) * 37) % sessions, turn++);
-      const before = inode(recorder.path);
-      const flush = await timed(() => recorder.flush());
-      flushes++;
-      // A rewrite replaces sessions.json by a rename: a new inode.
-      const rewrote = inode(recorder.path) !== before;
-      if (rewrote) {
-        rewriteMs.push(flush.ms);
-        rewriteBlockedMs.push(flush.blockedMs);
-      }
-      return flush;
-    };
     for (let i = 0; i < writes; i++) {
-      const flush = await flushOne();
+      const flush = await flushOne(mine);
       ms.push(flush.ms);
       blockedMs.push(flush.blockedMs);
     }
-    const rewritesInTimed = rewriteMs.length;
-    const journalBytes = sizeOf(journal);
-    // Folded in (untimed), for the size of sessions.json with everything those flushes wrote.
-    await compactSessionsFile(recorder.path);
-    const fileBytes = sizeOf(recorder.path);
-    // Then on, until a few rewrites were seen: their cost on its own (at one per few hundred
-    // flushes they never show in the p95 above), and how often they come.
-    rewriteMs.length = 0;
-    rewriteBlockedMs.length = 0;
-    flushes = 0;
-    while (rewriteMs.length < rewritesWanted && flushes < writes * 20) await flushOne();
-    checkWarnings();
-    await recorder.close();
-    closed = true;
+    const fileBytes = sizeOf(mine.recorder.path);
+    const rereadMs = [];
+    const rereadBlockedMs = [];
+    for (let i = 0; i < rereads; i++) {
+      await flushOne(other);
+      const flush = await flushOne(mine);
+      rereadMs.push(flush.ms);
+      rereadBlockedMs.push(flush.blockedMs);
+    }
+    mine.checkWarnings();
+    other.checkWarnings();
     const result = {
       sessions,
       writes: ms.length,
       fileBytes,
-      openMs,
+      openMs: mine.openMs,
       ms: summary(ms),
       eventLoopBlockedMs: summary(blockedMs),
-      rewritesInTimed,
-      journalBytesAfterTimed: journalBytes,
-      // The flushes after those, until `rewritesWanted` rewrites.
-      flushes,
-      rewrites: rewriteMs.length,
-      flushesPerRewrite: rewriteMs.length > 0 ? Math.round(flushes / rewriteMs.length) : null,
-      rewriteMs: summary(rewriteMs),
-      rewriteEventLoopBlockedMs: summary(rewriteBlockedMs),
+      rereads: rereadMs.length,
+      rereadMs: summary(rereadMs),
+      rereadEventLoopBlockedMs: summary(rereadBlockedMs),
     };
     process.stderr.write(
-      `bench: sessions file: ${rewritesInTimed} of the ${writes} timed flushes rewrote sessions.json; then ${result.rewrites} of ${flushes} (one per ~${result.flushesPerRewrite}); ` +
-        `a rewriting flush p50 ${result.rewriteMs.p50.toFixed(3)} ms, max ${result.rewriteMs.max.toFixed(3)} ms, event loop busy max ${result.rewriteEventLoopBlockedMs.max.toFixed(3)} ms\n`,
+      `bench: sessions file: flush p50 ${result.ms.p50.toFixed(3)} ms, p95 ${result.ms.p95.toFixed(3)} ms, event loop busy p50 ${result.eventLoopBlockedMs.p50.toFixed(3)} ms, p95 ${result.eventLoopBlockedMs.p95.toFixed(3)} ms; ` +
+        `after another bridge's write: flush p50 ${result.rereadMs.p50.toFixed(3)} ms, event loop busy p50 ${result.rereadEventLoopBlockedMs.p50.toFixed(3)} ms, p95 ${result.rereadEventLoopBlockedMs.p95.toFixed(3)} ms\n`,
     );
     return result;
   } finally {
-    if (!closed) await recorder.close();
+    await mine.recorder.close();
+    await other.recorder.close();
     fixture.remove();
   }
 }

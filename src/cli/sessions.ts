@@ -1,10 +1,11 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { UsageError } from '../output/usage-error.js';
-import type { SessionRecord, SessionsFileData } from '../sessions/session-records.js';
+import type { SessionRecord } from '../sessions/session-records.js';
+import type { SessionsBackend } from '../sessions/sessions-backend.js';
 
 // `codex-bridge sessions list|show|rm|prune|clear|path`: what was run through the bridge, what it
-// cost, and how to resume it, from $CODEX_BRIDGE_HOME/sessions.json. The file modules load in the
-// actions, so other commands don't pay for them.
+// cost, and how to resume it, from the sessions backend ($CODEX_BRIDGE_HOME/sessions.json). Its
+// modules load in the actions, so other commands don't pay for them.
 
 export interface SessionsCommandDeps {
   env?: NodeJS.ProcessEnv;
@@ -159,26 +160,30 @@ interface Context {
   color: boolean;
   now: number;
   file: string;
+  sessions: SessionsBackend;
 }
 
 async function context(deps: SessionsCommandDeps): Promise<Context> {
-  const { sessionsFilePath, sessionsHome } = await import('../sessions/sessions-home.js');
+  const { openSessionsBackend } = await import('../sessions/open-sessions-backend.js');
   const env = deps.env ?? process.env;
   const stdout = process.stdout;
+  const warn = deps.warn ?? ((line: string) => process.stderr.write(`codex-bridge: ${line}\n`));
+  const sessions = openSessionsBackend({ env, warn });
   return {
     env,
     out: deps.out ?? ((text) => stdout.write(text)),
-    warn: deps.warn ?? ((line) => process.stderr.write(`codex-bridge: ${line}\n`)),
+    warn,
     columns: deps.columns ?? (stdout.isTTY && stdout.columns ? stdout.columns : 120),
     color: deps.color ?? wantsColor(env, Boolean(stdout.isTTY)),
     now: (deps.now ?? Date.now)(),
-    file: sessionsFilePath(sessionsHome(env)),
+    file: sessions.location,
+    sessions,
   };
 }
 
-/** Turns the file layer's failures into one clear line and exit 1. */
+/** Turns the backend's failures into one clear line and exit 1. */
 async function guard<T>(file: string, action: () => Promise<T>): Promise<T> {
-  const { NewerSchemaError } = await import('../sessions/sessions-file.js');
+  const { NewerSchemaError } = await import('../sessions/sessions-backend.js');
   const { LockTimeoutError } = await import('../sessions/file-lock.js');
   try {
     return await action();
@@ -191,29 +196,13 @@ async function guard<T>(file: string, action: () => Promise<T>): Promise<T> {
   }
 }
 
-async function readAll(ctx: Context): Promise<SessionsFileData> {
-  const { readSessionsFile } = await import('../sessions/sessions-file.js');
-  return guard(ctx.file, () => readSessionsFile(ctx.file, { warn: ctx.warn }));
+async function readAll(ctx: Context): Promise<SessionRecord[]> {
+  return guard(ctx.file, () => ctx.sessions.list());
 }
 
-/** Read-merge-write under the lock; `change` returns the sessions to keep. */
-async function change(ctx: Context, edit: (sessions: SessionRecord[]) => SessionRecord[]): Promise<{ before: number; after: number }> {
-  const { updateSessionsFile } = await import('../sessions/sessions-file.js');
-  let before = 0;
-  let after = 0;
-  await guard(ctx.file, () =>
-    updateSessionsFile(
-      ctx.file,
-      (current) => {
-        before = current.sessions.length;
-        const sessions = edit(current.sessions);
-        after = sessions.length;
-        return after === before ? undefined : { ...current, sessions };
-      },
-      { warn: ctx.warn },
-    ),
-  );
-  return { before, after };
+/** Removes the sessions `select` picks from those there are at that moment (another bridge may be writing). */
+async function removeWhere(ctx: Context, select: (sessions: readonly SessionRecord[]) => Iterable<string>): Promise<{ removed: number; left: number }> {
+  return guard(ctx.file, () => ctx.sessions.remove(select));
 }
 
 async function paint(ctx: Context) {
@@ -225,8 +214,8 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 async function list(ctx: Context, flags: { json?: boolean; limit?: number }): Promise<void> {
   const { publicRecord } = await import('../sessions/session-records.js');
-  const data = await readAll(ctx);
-  const sessions = flags.limit ? data.sessions.slice(0, flags.limit) : data.sessions;
+  const all = await readAll(ctx);
+  const sessions = flags.limit ? all.slice(0, flags.limit) : all;
   if (flags.json) {
     ctx.out(`${JSON.stringify(sessions.map(publicRecord), null, 2)}\n`);
     return;
@@ -266,8 +255,7 @@ async function list(ctx: Context, flags: { json?: boolean; limit?: number }): Pr
 
 async function show(ctx: Context, query: string, flags: { json?: boolean }): Promise<void> {
   const { publicRecord } = await import('../sessions/session-records.js');
-  const data = await readAll(ctx);
-  const record = resolveSession(data.sessions, query, ctx.file);
+  const record = resolveSession(await readAll(ctx), query, ctx.file);
   const hint = resumeHint(record, ctx.env);
   if (flags.json) {
     ctx.out(`${JSON.stringify({ ...publicRecord(record), resumeCommand: hint.command ?? null }, null, 2)}\n`);
@@ -299,26 +287,23 @@ async function show(ctx: Context, query: string, flags: { json?: boolean }): Pro
 }
 
 async function remove(ctx: Context, queries: string[]): Promise<void> {
-  const result = await change(ctx, (sessions) => {
-    // All or nothing: one unknown or ambiguous id removes none.
-    const ids = new Set(queries.map((query) => resolveSession(sessions, query, ctx.file).id));
-    return sessions.filter((session) => !ids.has(session.id));
-  });
-  ctx.out(`removed ${plural(result.before - result.after, 'session')}\n`);
+  // All or nothing: one unknown or ambiguous id removes none.
+  const result = await removeWhere(ctx, (sessions) => queries.map((query) => resolveSession(sessions, query, ctx.file).id));
+  ctx.out(`removed ${plural(result.removed, 'session')}\n`);
 }
 
 async function prune(ctx: Context, olderThanMs: number, label: string): Promise<void> {
   const cutoff = ctx.now - olderThanMs;
-  const result = await change(ctx, (sessions) => sessions.filter((session) => Date.parse(session.updatedAt) >= cutoff));
-  ctx.out(`removed ${plural(result.before - result.after, 'session')} last used more than ${label} ago; ${plural(result.after, 'session')} left\n`);
+  const result = await removeWhere(ctx, (sessions) => sessions.filter((session) => !(Date.parse(session.updatedAt) >= cutoff)).map((session) => session.id));
+  ctx.out(`removed ${plural(result.removed, 'session')} last used more than ${label} ago; ${plural(result.left, 'session')} left\n`);
 }
 
 async function clear(ctx: Context, flags: { yes?: boolean }): Promise<void> {
   if (!flags.yes) {
     throw new UsageError(`refusing to remove every session without --yes: codex-bridge sessions clear --yes (the file is ${ctx.file})`, 2);
   }
-  const result = await change(ctx, () => []);
-  ctx.out(`removed ${plural(result.before, 'session')}\n`);
+  const result = await removeWhere(ctx, (sessions) => sessions.map((session) => session.id));
+  ctx.out(`removed ${plural(result.removed, 'session')}\n`);
 }
 
 export function registerSessions(program: Command, deps: SessionsCommandDeps = {}): void {

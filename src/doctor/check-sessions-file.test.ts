@@ -20,7 +20,7 @@ describe('checkSessionsFile', () => {
     expect(await checkSessionsFile(env)).toMatchObject({ ok: true, detail: `${file()} (0 sessions)` });
   });
 
-  it('counts the sessions a running bridge has only in the journal yet; warns of damaged journal lines, repairing nothing', async () => {
+  it('counts the sessions an older version left in its journal (the next start folds them in); warns of damaged journal lines, repairing nothing', async () => {
     writeFileSync(file(), `${JSON.stringify({ version: 1, writeId: 'w1', sessions: [{ id: 'a', updatedAt: '2026-01-01T00:00:00.000Z' }] })}\n`);
     const line = (writeId: string, id: string) => `${JSON.stringify({ writeId, upsert: [{ id, updatedAt: '2026-01-02T00:00:00.000Z' }], remove: [] })}\n`;
     writeFileSync(`${file()}.journal`, `${JSON.stringify({ version: 1, journalFor: 'w1' })}\n${line('w2', 'b')}${line('w3', 'c')}`);

@@ -3,13 +3,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { BridgeOptions } from './bridge-options.js';
 import { guardRequest } from './guard-request.js';
-import type { ResponseRecord } from './handle-responses.js';
 import { parseJsonBody } from './parse-json-body.js';
 import { readRequestBody } from './read-request-body.js';
 import { formatRequestReport, getRequestReport, HttpError, reportRequest, sendHttpError, sendJson } from './send-json.js';
 import { createUpstreamClient } from './upstream-client.js';
 import { makeSecretRedactor } from './redact-secrets.js';
 import type { UpstreamClient } from './upstream-types.js';
+import type { ResponseRecord } from '../sessions/response-record.js';
 import { SessionStore } from '../sessions/session-store.js';
 
 // The bridge's HTTP server: routing, the Host/Origin/token guard, body decoding, JSON errors and

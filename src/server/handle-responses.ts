@@ -8,6 +8,7 @@ import { UpstreamConnectionError, type UpstreamClient, type UpstreamReply } from
 import { refusedParameter, withoutParameter } from '../providers/quirks/adaptive-parameter-fallback.js';
 import { upstreamAdaptationFor } from '../providers/quirks/upstream-adaptation.js';
 import type { SessionStore } from '../sessions/session-store.js';
+import type { ResponseRecord } from '../sessions/response-record.js';
 import { convertToChatRequest } from '../translate/convert-to-chat-request.js';
 import { convertToChatMessages } from '../translate/convert-to-chat-messages.js';
 import { ChatStreamToResponsesEvents, type ResponseContext } from '../translate/chat-stream-to-responses-events.js';
@@ -24,18 +25,8 @@ export interface ResponsesHandlerDeps {
   onResponse?: (record: ResponseRecord) => void;
 }
 
-/** What one /v1/responses request did, once it is over. */
-export interface ResponseRecord {
-  responseId: string;
-  conversation: string;
-  model: string;
-  status: ResponsesResponse['status'] | 'error';
-  httpStatus: number;
-  usage: ResponsesResponse['usage'];
-  /** The request's own user text, for session titles. */
-  inputItems: unknown[];
-  headers: IncomingMessage['headers'];
-}
+/** What onResponse is told (defined in src/sessions, which must not import the server). */
+export type { ResponseRecord };
 
 interface JsonError {
   status: number;

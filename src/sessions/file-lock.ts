@@ -1,195 +1,133 @@
-import { randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { lstatSync, unlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type * as ProperLockfile from 'proper-lockfile';
 
-// A lock file next to the file it guards, so that several codex-bridge processes (two `run`s in two
-// terminals, a `serve`, a `sessions rm`) take turns at read-merge-write. Created with O_EXCL; it
-// holds {pid, host, nonce, at}. A lock whose holder is dead, or that is older than `staleMs`, was
-// left by a crash (kill -9, power loss) and is taken over.
+// Writers of one file take turns (two `run`s in two terminals, a `serve`, a `sessions rm`) with
+// proper-lockfile: the lock is a directory `<file>.lock`, made with mkdir (atomic), whose mtime the
+// holder refreshes every second (the heartbeat) until it releases it. A lock not refreshed for
+// `staleMs` was left by a holder that died (kill -9, power loss) and is taken over; a live holder
+// keeps it however long its I/O takes (a slow disk, a network home).
 
 export interface LockOptions {
-  /** Give up after this long (default 5 s). */
+  /** Give up waiting after this long (default 10 s: longer than staleMs, so a dead holder's lock is taken over rather than given up on). */
   timeoutMs?: number;
-  /** A lock older than this is taken over even if its holder looks alive (default 10 s). Holders
-   *  only read, merge and write one file, well under a second. */
+  /** A lock whose heartbeat stopped this long ago is taken over (default 5 s; proper-lockfile's floor is 2 s). */
   staleMs?: number;
-  /** For exit handlers: a lock held by this very process is abandoned (the async work that took it
-   *  will never run again), so take it over instead of waiting for it. */
-  ownPidIsStale?: boolean;
-}
-
-export interface FileLock {
-  readonly path: string;
-  readonly nonce: string;
-  /** Removes the lock if it is still ours; never throws. */
-  release(): void;
+  /** Told if the lock was taken over while held (only a holder whose event loop stalls past staleMs). */
+  onCompromised?: (error: Error) => void;
 }
 
 export class LockTimeoutError extends Error {
   override name = 'LockTimeoutError';
-  constructor(
-    readonly lockPath: string,
-    readonly holderPid: number | undefined,
-  ) {
-    super(`${lockPath} is held${holderPid ? ` by process ${holderPid}` : ''}; gave up waiting`);
+  constructor(readonly lockPath: string) {
+    super(`${lockPath} is held by another codex-bridge; gave up waiting`);
   }
 }
 
-interface LockContent {
-  pid: number;
-  host: string;
-  nonce: string;
-  at: number;
-}
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_STALE_MS = 5_000;
+const HEARTBEAT_MS = 1_000;
 
-interface Holder {
-  content: LockContent | undefined;
-  ino: number;
-  mtimeMs: number;
-}
+const lockPathOf = (file: string) => `${file}.lock`;
 
-const DEFAULT_TIMEOUT_MS = 5_000;
-const DEFAULT_STALE_MS = 10_000;
-/** A lock file without readable content was cut between create and write; give it this long. */
-const HALF_WRITTEN_STALE_MS = 1_000;
+/** Loaded on the first lock, not at start-up: `run` spawns its command before any write (~5 ms). */
+let properLockfile: typeof ProperLockfile | undefined;
+const lockfile = () => (properLockfile ??= createRequire(import.meta.url)('proper-lockfile') as typeof ProperLockfile);
 
-function parseContent(text: string): LockContent | undefined {
-  try {
-    const value = JSON.parse(text) as Partial<LockContent>;
-    if (value && typeof value.pid === 'number' && typeof value.nonce === 'string' && typeof value.host === 'string') return value as LockContent;
-  } catch {
-    // half-written or foreign
-  }
-  return undefined;
-}
-
-function readHolder(file: string): Holder | undefined {
-  try {
-    const stat = statSync(file);
-    return { content: parseContent(readFileSync(file, 'utf8')), ino: stat.ino, mtimeMs: stat.mtimeMs };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, it is just not ours to signal.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function isStale(holder: Holder, options: LockOptions): boolean {
-  const age = Date.now() - holder.mtimeMs;
-  const { content } = holder;
-  if (!content) return age > Math.min(HALF_WRITTEN_STALE_MS, options.staleMs ?? DEFAULT_STALE_MS);
-  if (age > (options.staleMs ?? DEFAULT_STALE_MS)) return true;
-  // Another machine's pid (a home on a network drive) says nothing about this one's processes.
-  if (content.host !== hostname()) return false;
-  if (content.pid === process.pid) return options.ownPidIsStale === true;
-  return !processAlive(content.pid);
-}
-
-function sameLock(a: Holder, b: Holder): boolean {
-  return a.content && b.content ? a.content.nonce === b.content.nonce : a.ino === b.ino;
+function lockfileOptions(file: string, options: LockOptions): ProperLockfile.LockOptions {
+  return {
+    lockfilePath: lockPathOf(file),
+    // The file need not exist yet (the first write creates it).
+    realpath: false,
+    stale: options.staleMs ?? DEFAULT_STALE_MS,
+    update: HEARTBEAT_MS,
+    onCompromised: options.onCompromised ?? (() => {}),
+  };
 }
 
 /**
- * Removes a lock judged stale. It is first renamed to a name of our own, so that if someone else
- * broke it and took a fresh lock in between, we notice (different nonce) and put theirs back
- * instead of deleting it.
+ * Whether to try again after `error`. Versions up to cba3eab made the lock a plain file of the same
+ * name: one alive is waited for like any lock (mkdir fails on it too), and one that
+ * proper-lockfile judged stale (it cannot rmdir a file: ENOTDIR) is removed here.
  */
-function breakStaleLock(lockPath: string, judged: Holder): void {
-  const aside = `${lockPath}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+function worthRetrying(file: string, error: unknown, staleMs: number): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ELOCKED') return true;
+  if (code !== 'ENOTDIR') return false;
   try {
-    renameSync(lockPath, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
+    const stat = lstatSync(lockPathOf(file));
+    if (stat.isFile() && stat.mtimeMs < Date.now() - staleMs) unlinkSync(lockPathOf(file));
+  } catch {
+    // gone meanwhile
   }
-  try {
-    const moved = readHolder(aside);
-    if (moved && !sameLock(moved, judged)) {
-      try {
-        linkSync(aside, lockPath);
-      } catch {
-        // Someone already holds a newer lock; theirs stands.
-      }
-    }
-  } finally {
-    try {
-      unlinkSync(aside);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-type Attempt = { lock: FileLock } | { holder: Holder | undefined };
-
-function tryAcquire(lockPath: string, options: LockOptions): Attempt {
-  const nonce = randomBytes(12).toString('hex');
-  const content: LockContent = { pid: process.pid, host: hostname(), nonce, at: Date.now() };
-  try {
-    writeFileSync(lockPath, JSON.stringify(content), { flag: 'wx', mode: 0o600 });
-    return { lock: makeLock(lockPath, nonce) };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  const holder = readHolder(lockPath);
-  if (holder === undefined) return { holder: undefined }; // released meanwhile: try again now
-  if (isStale(holder, options)) {
-    breakStaleLock(lockPath, holder);
-    return { holder: undefined };
-  }
-  return { holder };
-}
-
-function makeLock(lockPath: string, nonce: string): FileLock {
-  let released = false;
-  return {
-    path: lockPath,
-    nonce,
-    release() {
-      if (released) return;
-      released = true;
-      try {
-        // Only our own lock: if it was taken over (we were too slow), the new holder keeps it.
-        if (readHolder(lockPath)?.content?.nonce === nonce) unlinkSync(lockPath);
-      } catch {
-        // gone already, or unreadable: nothing more we can do
-      }
-    },
-  };
+  return true;
 }
 
 /** A short random pause, so that waiters don't retry in lockstep. */
 const pause = () => 10 + Math.floor(Math.random() * 25);
 
-export async function acquireLock(lockPath: string, options: LockOptions = {}): Promise<FileLock> {
-  const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  for (;;) {
-    const attempt = tryAcquire(lockPath, options);
-    if ('lock' in attempt) return attempt.lock;
-    if (attempt.holder === undefined) continue;
-    if (Date.now() >= deadline) throw new LockTimeoutError(lockPath, attempt.holder.content?.pid);
-    await new Promise((resolve) => setTimeout(resolve, pause()));
+/**
+ * One attempt: the lock, or undefined if another holds it. Synchronous (a mkdir, microseconds), so
+ * that the lock is either not taken or taken and known to proper-lockfile whenever an exit handler
+ * runs: it can then release this process's own (see withFileLockSync).
+ */
+function tryLock(file: string, options: LockOptions): (() => void) | undefined {
+  try {
+    return lockfile().lockSync(file, lockfileOptions(file, options));
+  } catch (error) {
+    if (worthRetrying(file, error, options.staleMs ?? DEFAULT_STALE_MS)) return undefined;
+    throw error;
   }
 }
 
-/** The same, blocking the thread while it waits: only for exit handlers, where nothing else can run. */
-export function acquireLockSync(lockPath: string, options: LockOptions = {}): FileLock {
+function releaseQuietly(release: () => void): void {
+  try {
+    release();
+  } catch {
+    // already released: it was taken over (compromised)
+  }
+}
+
+/** Runs `action` holding the lock of `file`. Throws LockTimeoutError if it is held past timeoutMs. */
+export async function withFileLock<T>(file: string, options: LockOptions, action: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  let release: (() => void) | undefined;
+  while (!(release = tryLock(file, options))) {
+    if (Date.now() >= deadline) throw new LockTimeoutError(lockPathOf(file));
+    await new Promise((resolve) => setTimeout(resolve, pause()));
+  }
+  try {
+    return await action();
+  } finally {
+    // Off the event loop: an rmdir right after a write's fsync can wait on the file system. Until it
+    // lands the lock is still there, but no longer this process's to release in an exit handler
+    // (which then waits the few milliseconds it takes).
+    await lockfile()
+      .unlock(file, { lockfilePath: lockPathOf(file), realpath: false })
+      .catch(() => {}); // already released: it was taken over (compromised)
+  }
+}
+
+/**
+ * The same, blocking while it waits: only for exit handlers, where promises never settle. A lock
+ * this process holds was taken by async work that will never resume, so it is released first.
+ */
+export function withFileLockSync<T>(file: string, options: LockOptions, action: () => T): T {
+  try {
+    lockfile().unlockSync(file, { lockfilePath: lockPathOf(file), realpath: false });
+  } catch {
+    // not held by this process
+  }
   const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
-  for (;;) {
-    const attempt = tryAcquire(lockPath, options);
-    if ('lock' in attempt) return attempt.lock;
-    if (attempt.holder === undefined) continue;
-    if (Date.now() >= deadline) throw new LockTimeoutError(lockPath, attempt.holder.content?.pid);
+  let release: (() => void) | undefined;
+  while (!(release = tryLock(file, options))) {
+    if (Date.now() >= deadline) throw new LockTimeoutError(lockPathOf(file));
     Atomics.wait(sleeper, 0, 0, pause());
+  }
+  try {
+    return action();
+  } finally {
+    releaseQuietly(release);
   }
 }

@@ -3,12 +3,12 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { normalizeBridgeOptions } from '../server/bridge-options.js';
 import { startBridgeServer, type BridgeServer } from '../server/create-bridge-server.js';
-import type { ResponseRecord } from '../server/handle-responses.js';
+import type { ResponseRecord } from './response-record.js';
 import { startMockUpstream, type MockTurn, type MockUpstream } from '../../test/helpers/mock-upstream.js';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { openSessionRecorder, withSessionRecorder } from './session-recorder.js';
 import { parseSessionsFile } from './session-records.js';
-import { journalPathOf, readSessionsFile } from './sessions-file.js';
+import { JsonFileBackend } from './json-file-backend.js';
 import { sessionsFilePath } from './sessions-home.js';
 import { SessionStore } from './session-store.js';
 
@@ -84,7 +84,9 @@ async function replay(url: string, captured: Captured[]) {
 }
 
 const fileText = () => readFileSync(sessionsFilePath(home), 'utf8');
-/** sessions.json alone, without its journal. */
+/** What the `sessions` commands read. */
+const readSessions = async (file: string) => ({ sessions: await new JsonFileBackend(file).list() });
+/** sessions.json parsed, as it is on disk. */
 const fileSessions = () => {
   const parsed = parseSessionsFile(fileText());
   if (parsed.kind !== 'ok') throw new Error(`sessions.json is ${parsed.kind}`);
@@ -101,7 +103,7 @@ describe('recording sessions', () => {
     await replay(server.url, patch);
     await close();
 
-    const { sessions } = await readSessionsFile(sessionsFilePath(home));
+    const { sessions } = await readSessions(sessionsFilePath(home));
     expect(sessions.map((s) => s.id).sort()).toEqual([plain[0].headers['thread-id'], patch[0].headers['thread-id']].sort());
     const hi = sessions.find((s) => s.id === plain[0].headers['thread-id'])!;
     expect(hi).toMatchObject({
@@ -135,7 +137,7 @@ describe('recording sessions', () => {
     await replay(first.server.url, plain);
     await first.close();
     const thread = plain[0].headers['thread-id'];
-    const [saved] = (await readSessionsFile(sessionsFilePath(home))).sessions;
+    const [saved] = (await readSessions(sessionsFilePath(home))).sessions;
     expect(saved.store?.responses).toEqual([]);
     expect(Object.values(saved.store?.reasoning ?? {})).toContain('I should greet.');
 
@@ -148,35 +150,30 @@ describe('recording sessions', () => {
     recorder.onResponse(fakeRecord('mine-1'));
     await recorder.flush();
     // Another process (or `sessions rm`) writes in between.
-    const { updateSessionsFile } = await import('./sessions-file.js');
-    await updateSessionsFile(recorder.path, (current) => ({ ...current, sessions: [...current.sessions, { ...current.sessions[0], id: 'theirs' }] }));
+    const other = new JsonFileBackend(recorder.path);
+    const [first] = await other.list();
+    await other.update(new Map([['theirs', () => ({ ...first, id: 'theirs' })]]), 'theirs-write');
     recorder.onResponse(fakeRecord('mine-2'));
     await recorder.flush();
-    expect((await readSessionsFile(recorder.path)).sessions.map((s) => s.id).sort()).toEqual(['mine-1', 'mine-2', 'theirs']);
+    expect((await readSessions(recorder.path)).sessions.map((s) => s.id).sort()).toEqual(['mine-1', 'mine-2', 'theirs']);
     // A hand edit that keeps the first line but changes the rest is noticed too.
     writeFileSync(recorder.path, fileText().replace(/\n\{"id":"theirs".*\n/, '\n').replace(',\n]}', '\n]}'));
     recorder.onResponse(fakeRecord('mine-3'));
     await recorder.close();
-    expect((await readSessionsFile(recorder.path)).sessions.map((s) => s.id).sort()).toEqual(['mine-1', 'mine-2', 'mine-3']);
+    expect((await readSessions(recorder.path)).sessions.map((s) => s.id).sort()).toEqual(['mine-1', 'mine-2', 'mine-3']);
   });
 
-  it('timed flushes append to the journal; close folds it into sessions.json and removes it', async () => {
+  it('each flush writes sessions.json whole, with only what this process has not written yet; close writes the rest', async () => {
     const recorder = await openSessionRecorder({ home, upstreamHost: 'h', store: new SessionStore(), warn, flushDelayMs: 60_000 });
     recorder.onResponse(fakeRecord('one'));
-    await recorder.flush(); // no sessions.json yet: this one writes it
-    const journal = journalPathOf(recorder.path);
-    expect(existsSync(journal)).toBe(false);
+    await recorder.flush();
+    expect(fileSessions().map((s) => [s.id, s.requests])).toEqual([['one', 1]]);
     recorder.onResponse(fakeRecord('two'));
     recorder.onResponse(fakeRecord('one'));
     await recorder.flush();
+    expect(fileSessions().map((s) => [s.id, s.requests]).sort()).toEqual([['one', 2], ['two', 1]]);
+    await recorder.flush(); // nothing pending: no change
     recorder.onResponse(fakeRecord('two'));
-    await recorder.flush();
-    // sessions.json is as the first flush left it; the journal has a line for each later flush.
-    expect(fileSessions().map((s) => s.id)).toEqual(['one']);
-    const lines = readFileSync(journal, 'utf8').trimEnd().split('\n');
-    expect(lines).toHaveLength(3);
-    expect(JSON.parse(lines[2]).upsert.map((r: { id: string }) => r.id)).toEqual(['two']);
-    expect((await readSessionsFile(recorder.path)).sessions.map((s) => [s.id, s.requests]).sort()).toEqual([['one', 2], ['two', 2]]);
     const listeners = process.listenerCount('exit');
     await recorder.close();
     expect(process.listenerCount('exit')).toBe(listeners - 1);
@@ -185,7 +182,7 @@ describe('recording sessions', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('two recorders appending in turn to one journal: each reads the other\'s lines, nothing lost or counted twice', async () => {
+  it("two recorders flushing in turn: each reads the other's writes, nothing lost or counted twice", async () => {
     const a = await openSessionRecorder({ home, upstreamHost: 'h', store: new SessionStore(), warn, flushDelayMs: 60_000 });
     const b = await openSessionRecorder({ home, upstreamHost: 'h', store: new SessionStore(), warn, flushDelayMs: 60_000 });
     a.onResponse(fakeRecord('shared'));
@@ -197,12 +194,9 @@ describe('recording sessions', () => {
       b.onResponse(fakeRecord(`b-${i}`));
       await Promise.all([a.flush(), b.flush()]);
     }
-    const journal = readFileSync(journalPathOf(a.path), 'utf8');
-    expect(journal.trimEnd().split('\n')).toHaveLength(1 + 10);
-    expect(fileSessions().map((s) => s.id)).toEqual(['shared']);
     const requests = () => Object.fromEntries(fileSessions().map((s) => [s.id, s.requests]));
+    expect(requests()).toEqual({ shared: 11, ...Object.fromEntries([0, 1, 2, 3, 4].flatMap((i) => [[`a-${i}`, 1], [`b-${i}`, 1]])) });
     await a.close();
-    expect(readdirSync(home)).toEqual(['sessions.json']); // b's lines folded in by a's close
     b.onResponse(fakeRecord('b-last'));
     await b.close();
     expect(readdirSync(home)).toEqual(['sessions.json']);
@@ -219,8 +213,9 @@ describe('recording sessions', () => {
     const { server, recorder } = await bridge(upstream, { flushDelayMs: 100 });
     await replay(server.url, fixture('turn1-plain-prompt'));
     expect(existsSync(home)).toBe(false); // not even the directory yet
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect((await readSessionsFile(recorder.path)).sessions).toHaveLength(1);
+    const deadline = Date.now() + 5_000;
+    while (!existsSync(recorder.path) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect((await readSessions(recorder.path)).sessions).toHaveLength(1);
   });
 
   it('a request refused before it belonged to a conversation is not a session', async () => {
@@ -228,7 +223,7 @@ describe('recording sessions', () => {
     const { server, close } = await bridge(upstream);
     expect((await post(server.url, { model: 'm', input: 42 })).status).toBe(400);
     await close();
-    expect((await readSessionsFile(sessionsFilePath(home))).sessions).toEqual([]);
+    expect((await readSessions(sessionsFilePath(home))).sessions).toEqual([]);
   });
 
   it('a restarted bridge continues a previous_response_id chain from the file (the SessionStore survives)', async () => {
@@ -253,7 +248,7 @@ describe('recording sessions', () => {
     await second.close();
 
     // One session, keyed by the chain root, with both requests.
-    const { sessions } = await readSessionsFile(sessionsFilePath(home));
+    const { sessions } = await readSessions(sessionsFilePath(home));
     expect(sessions).toHaveLength(1);
     expect(sessions[0]).toMatchObject({ id: firstId, title: 'remember the word PAPAYA', requests: 2 });
     expect(sessions[0].store?.responses.map((r) => r.id)).toEqual([firstId, two.json!.id]);
@@ -276,7 +271,7 @@ describe('recording sessions', () => {
     await a.recorder.flush(); // nothing pending: no change
     await Promise.all([a.close(), b.close()]);
 
-    const { sessions } = await readSessionsFile(sessionsFilePath(home));
+    const { sessions } = await readSessions(sessionsFilePath(home));
     const byId = Object.fromEntries(sessions.map((s) => [s.id, s]));
     expect(Object.keys(byId).sort()).toEqual(['shared', 'thread-a', 'thread-b']);
     expect(byId['thread-a']).toMatchObject({ requests: 6, usage: { inputTokens: 600, outputTokens: 120 } });
@@ -290,7 +285,7 @@ describe('recording sessions', () => {
     const recorder = await openSessionRecorder({ home, upstreamHost: 'h', store, warn, caps: { maxSessions: 3 }, now: () => (clock += 1_000) });
     for (let i = 0; i < 5; i++) recorder.onResponse(fakeRecord(`s${i}`));
     await recorder.close();
-    expect((await readSessionsFile(recorder.path)).sessions.map((s) => s.id)).toEqual(['s4', 's3', 's2']);
+    expect((await readSessions(recorder.path)).sessions.map((s) => s.id)).toEqual(['s4', 's3', 's2']);
   });
 
   it('a corrupt file at start is moved aside with one warning naming where; recording goes on', async () => {
@@ -303,7 +298,7 @@ describe('recording sessions', () => {
     expect(warnings[0]).toContain(path.join(home, aside!));
     recorder.onResponse(fakeRecord('after'));
     await recorder.close();
-    expect((await readSessionsFile(recorder.path)).sessions.map((s) => s.id)).toEqual(['after']);
+    expect((await readSessions(recorder.path)).sessions.map((s) => s.id)).toEqual(['after']);
   });
 
   it('a file of a newer schema is left untouched: one warning, then the bridge runs without saving', async () => {
@@ -344,7 +339,7 @@ describe('withSessionRecorder (the wiring for serve and run)', () => {
     const first = await start();
     const one = await post(first.url, { model: 'mock-model', input: 'hi' });
     await first.close();
-    const [saved] = (await readSessionsFile(sessionsFilePath(home))).sessions;
+    const [saved] = (await readSessions(sessionsFilePath(home))).sessions;
     expect(saved).toMatchObject({ id: one.json!.id, upstream: new URL(upstream.url).host, requests: 1 });
 
     const second = await start();
@@ -352,7 +347,7 @@ describe('withSessionRecorder (the wiring for serve and run)', () => {
     const two = await post(second.url, { model: 'mock-model', previous_response_id: one.json!.id, input: 'again' });
     expect(two.status, two.text).toBe(200);
     await second.close();
-    expect((await readSessionsFile(sessionsFilePath(home))).sessions[0]).toMatchObject({ id: one.json!.id, requests: 2 });
+    expect((await readSessions(sessionsFilePath(home))).sessions[0]).toMatchObject({ id: one.json!.id, requests: 2 });
     expect(warnings).toEqual([]);
   });
 

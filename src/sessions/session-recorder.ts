@@ -1,47 +1,30 @@
-import { randomBytes } from 'node:crypto';
-import type { ResponseRecord } from '../server/handle-responses.js';
+import type { ResponseRecord } from './response-record.js';
 import { SessionStore } from './session-store.js';
 import { LockTimeoutError } from './file-lock.js';
+import { openSessionsBackend } from './open-sessions-backend.js';
 import {
   addUsage,
-  applyCaps,
   cwdFromRequest,
-  DEFAULT_CAPS,
   emptyUsage,
   mergeRecord,
   sliceOf,
-  storeDataOf,
   titleFromInput,
   upstreamHostOf,
   usageFromResponses,
-  warmRecordJson,
   type Caps,
   type SessionDelta,
-  type SessionRecord,
-  type SessionsFileData,
   type SessionStoreSlice,
 } from './session-records.js';
-import {
-  compactSessionsFile,
-  fixFileMode,
-  NewerSchemaError,
-  readSessionsFile,
-  stderrWarn,
-  updateSessionsFile,
-  updateSessionsFileSync,
-  type Warn,
-} from './sessions-file.js';
-import { sessionsFilePath, sessionsHome } from './sessions-home.js';
+import { NewerSchemaError, newWriteId, stderrWarn, type SessionChanges, type SessionsBackend, type Warn } from './sessions-backend.js';
+import { sessionsFilePath } from './sessions-home.js';
 
-// Records what the bridge serves into sessions.json: one record per conversation, counts and usage
-// summed over its requests, plus the SessionStore's data for it so a restarted bridge can continue
-// a previous_response_id chain. Requests only touch memory; a timer (and close, and process exit)
-// writes the batch with a read-merge-write under the file lock, adding only what this process has
-// not written yet, so two bridges at once both end up in the file and nothing is counted twice.
-// Timed flushes append to the journal (see sessions-file.ts); close and exit fold it back into
-// sessions.json, so a bridge that has stopped leaves sessions.json whole.
-// Persistence trouble (a locked, unwritable or newer file) is a one-line warning, never an error:
-// the bridge goes on serving.
+// Records what the bridge serves into the sessions backend (sessions.json): one record per
+// conversation, counts and usage summed over its requests, plus the SessionStore's data for it so a
+// restarted bridge can continue a previous_response_id chain. Requests only touch memory; a timer
+// (and close, and process exit) writes the batch with a read-merge-write, adding only what this
+// process has not written yet, so two bridges at once both end up in the file and nothing is
+// counted twice. Persistence trouble (a locked, unwritable or newer file) is a one-line warning,
+// never an error: the bridge goes on serving.
 
 export interface SessionRecorderOptions {
   /** Directory of sessions.json (default: $CODEX_BRIDGE_HOME, else the platform config dir). */
@@ -86,10 +69,8 @@ interface PendingEntry {
 interface Batch {
   entries: Map<string, PendingEntry>;
   slices: Map<string, SessionStoreSlice>;
-  /** Stamped into the file (or its journal line) by the write that carries this batch. */
+  /** Names the write that carries this batch (see SessionsBackend.updateOnExit). */
   writeId: string;
-  /** Set the moment that write is in place (before its lock is released). */
-  landed?: boolean;
 }
 
 /** An older batch followed by a newer one. */
@@ -133,20 +114,15 @@ function mergeEntry(into: Map<string, PendingEntry>, entry: PendingEntry): void 
   });
 }
 
-/** Applies a batch to the file's data; returns the new data. */
-function applyBatch(current: SessionsFileData, batch: Batch, caps: Caps): SessionsFileData {
-  const byId = new Map<string, SessionRecord>(current.sessions.map((session) => [session.id, session]));
-  for (const [id, entry] of batch.entries) {
-    byId.set(id, mergeRecord(byId.get(id), entry.delta, batch.slices.get(id)));
-  }
-  return { version: current.version, sessions: applyCaps([...byId.values()], caps) };
+/** A batch as changes to the stored records: each conversation's delta merged into its record. */
+function changesOf(batch: Batch): SessionChanges {
+  return new Map([...batch.entries].map(([id, entry]) => [id, (stored) => mergeRecord(stored, entry.delta, batch.slices.get(id))]));
 }
 
 export async function openSessionRecorder(options: SessionRecorderOptions): Promise<SessionRecorder> {
   const warnLine = options.warn ?? stderrWarn;
   const now = options.now ?? Date.now;
   const flushDelayMs = options.flushDelayMs ?? 200;
-  const caps: Caps = { ...DEFAULT_CAPS, ...options.caps };
   const upstream = upstreamHostOf(options.upstreamHost);
   const store = options.store;
   let disabled = false;
@@ -160,26 +136,20 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
 
   // The directory is only created (0700) by the first write: a bridge that serves nothing leaves
   // no trace.
-  let home: string;
+  let backend: SessionsBackend | undefined;
   try {
-    home = options.home ?? sessionsHome(options.env);
+    backend = openSessionsBackend({ home: options.home, env: options.env, warn: warnLine, caps: options.caps });
   } catch (error) {
-    home = '(unknown)';
     disabled = true;
     warnOnce('home', `cannot locate the sessions directory (${(error as Error).message}); sessions will not be saved by this run`);
   }
-  const file = sessionsFilePath(home);
-  /** What this process read or wrote last: reused while nobody else has written (see updateSessionsFile). */
-  let lastWritten: SessionsFileData | undefined;
+  const file = backend?.location ?? sessionsFilePath('(unknown)');
 
   // Load what earlier runs saved: the SessionStore gets every conversation's data back.
-  if (!disabled) {
+  if (backend) {
     try {
-      fixFileMode(file);
-      const data = await readSessionsFile(file, { warn: warnLine });
-      if (store) store.load(storeDataOf(data.sessions));
-      lastWritten = data;
-      warmRecordJson(data.sessions);
+      const data = await backend.load();
+      if (store) store.load(data);
     } catch (error) {
       if (error instanceof NewerSchemaError) {
         disabled = true;
@@ -192,14 +162,12 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
   }
 
   let pending = new Map<string, PendingEntry>();
-  /** The batch being written, and the writeId it will carry once it lands. */
+  /** The batch being written. */
   let inflight: Batch | undefined;
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
   let closed = false;
   let nextRetryMs: number | undefined;
-  /** This process appended to the journal since sessions.json was last rewritten: close and exit fold it in. */
-  let journaled = false;
 
   const schedule = (delay = flushDelayMs) => {
     if (disabled || timer || flushing || pending.size === 0) return;
@@ -224,7 +192,7 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
         }
       }
     }
-    return { entries, slices, writeId: randomBytes(9).toString('base64url') };
+    return { entries, slices, writeId: newWriteId() };
   };
 
   const putBack = (batch: Batch) => {
@@ -255,28 +223,17 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
       clearTimeout(timer);
       timer = undefined;
     }
-    if (disabled || pending.size === 0) return;
+    if (disabled || !backend || pending.size === 0) return;
+    const target = backend;
     const batch = takeBatch();
     inflight = batch;
     let retryDelay: number | undefined;
     let succeeded = false;
     flushing = (async () => {
       try {
-        const result = await updateSessionsFile(file, (current) => applyBatch(current, batch, caps), {
-          warn: warnLine,
-          writeId: batch.writeId,
-          known: lastWritten,
-          append: !closed,
-          onWritten: () => {
-            batch.landed = true;
-          },
-        });
-        lastWritten = result.written ? result.data : undefined;
-        if (result.appended) journaled = true;
-        if (result.compacted) journaled = false;
+        await target.update(changesOf(batch), batch.writeId);
         succeeded = true;
       } catch (error) {
-        lastWritten = undefined;
         failed(batch, error);
         nextRetryMs = Math.min(LAST_RETRY_MS, nextRetryMs === undefined ? FIRST_RETRY_MS : nextRetryMs * 2);
         retryDelay = nextRetryMs;
@@ -294,27 +251,16 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
   }
 
   /**
-   * process.exit() skips pending timers and promises: write what is left synchronously, and fold the
-   * journal into sessions.json. A batch caught mid-write may or may not have landed; the lock is
-   * ours (or abandoned, which the sync lock takes over), and the writeIds of sessions.json and of
-   * the journal's lines tell whether that write happened (a line cut short is not one).
+   * process.exit() skips pending timers and promises: write what is left synchronously. A batch
+   * caught mid-write may or may not have landed; the backend tells which, so it is written once.
    */
   const onExit = () => {
-    if (disabled) return;
+    if (disabled || !backend?.updateOnExit) return;
     const interrupted = inflight;
     const rest = takeBatch();
-    if (!interrupted && rest.entries.size === 0 && !journaled) return;
+    if (!interrupted && rest.entries.size === 0) return;
     try {
-      updateSessionsFileSync(
-        file,
-        (current, _before, history) => {
-          const landed = interrupted !== undefined && (interrupted.landed === true || history.writeIds.has(interrupted.writeId));
-          const batch = landed || !interrupted ? rest : combine(interrupted, rest);
-          return batch.entries.size === 0 ? undefined : applyBatch(current, batch, caps);
-        },
-        { warn: warnLine, writeId: rest.writeId, compact: true, lock: { timeoutMs: 2_000, ownPidIsStale: true } },
-      );
-      journaled = false;
+      backend.updateOnExit((landed) => changesOf(interrupted && !landed(interrupted.writeId) ? combine(interrupted, rest) : rest), rest.writeId);
     } catch (error) {
       warnLine(`could not save the last sessions to ${file} (${(error as Error).message ?? error})`);
     }
@@ -356,19 +302,12 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
       if (closed) return;
       closed = true;
       try {
-        // `closed` makes this last flush rewrite sessions.json rather than append.
         await flush();
-        if (journaled && !disabled) {
-          await compactSessionsFile(file, { warn: warnLine, known: lastWritten });
-          journaled = false;
-        }
-      } catch (error) {
-        if (!(error instanceof NewerSchemaError)) warnOnce('write', `cannot save sessions to ${file} (${(error as Error).message ?? error}); will try again on exit`);
       } finally {
         if (timer) clearTimeout(timer);
         timer = undefined;
         // If that last write failed, the exit handler gets one more (synchronous) try.
-        if (pending.size === 0 && !journaled) process.off('exit', onExit);
+        if (pending.size === 0) process.off('exit', onExit);
       }
     },
   };

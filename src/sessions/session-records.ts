@@ -38,8 +38,8 @@ export interface SessionRecord {
 
 export interface SessionsFileData {
   version: number;
-  /** Random id of the write that produced the file (for data read with its journal, of the last
-   *  journal line); a journal names the sessions.json it applies to by it. */
+  /** Random id of the write that produced the file: tells an exit handler whether a write it
+   *  interrupted landed (and names the file a journal of older versions applies to). */
   writeId?: string;
   /** Newest first. */
   sessions: SessionRecord[];
@@ -284,21 +284,24 @@ export interface Caps {
 export const DEFAULT_CAPS: Caps = { maxSessions: 500, maxBytes: 20 * 1024 * 1024 };
 
 /**
- * A record's JSON, computed once per record object. Records are never mutated (merging and capping
- * build new ones), so a flush only stringifies the sessions that changed, not the whole file.
+ * A record's JSON as UTF-8 bytes, made once per record object. Records are never mutated (merging
+ * and capping build new ones), so a flush only stringifies the sessions that changed, and the file
+ * is these bytes put together: no megabyte string to build and encode on the event loop.
  */
-const jsonCache = new WeakMap<SessionRecord, { json: string; bytes: number }>();
-function recordJson(record: SessionRecord): { json: string; bytes: number } {
-  let cached = jsonCache.get(record);
-  if (!cached) {
+const jsonCache = new WeakMap<SessionRecord, Buffer>();
+function recordJson(record: SessionRecord): Buffer {
+  let bytes = jsonCache.get(record);
+  if (!bytes) {
     const json = JSON.stringify(record);
-    cached = { json, bytes: Buffer.byteLength(json) };
-    jsonCache.set(record, cached);
+    // Its own memory, not a slice of Node's shared pool, which a long-lived slice would pin.
+    bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(json));
+    bytes.write(json);
+    jsonCache.set(record, bytes);
   }
-  return cached;
+  return bytes;
 }
 
-const recordBytes = (record: SessionRecord) => recordJson(record).bytes + 2;
+const recordBytes = (record: SessionRecord) => recordJson(record).length + 2;
 
 /**
  * Computes the JSON of records read from the file a few at a time on idle turns of the event
@@ -385,7 +388,8 @@ const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
 const date = (value: unknown, fallback: string) => (typeof value === 'string' && Number.isFinite(Date.parse(value)) ? value : fallback);
 
-function parseRecord(value: unknown): SessionRecord | undefined {
+/** One record as read from the file; undefined if it is not one (no id). Missing fields get defaults. */
+export function parseRecord(value: unknown): SessionRecord | undefined {
   if (!value || typeof value !== 'object') return undefined;
   const raw = value as Record<string, unknown>;
   if (typeof raw.id !== 'string' || raw.id === '') return undefined;
@@ -438,87 +442,29 @@ export function parseSessionsFile(contents: string): ParsedSessionsFile {
   };
 }
 
-/** One session per line: small diffs, greppable, still one JSON document. */
-export function serializeSessionsFile(data: SessionsFileData): string {
-  const head = JSON.stringify({ version: data.version, ...(data.writeId && { writeId: data.writeId }) }).slice(0, -1);
-  if (data.sessions.length === 0) return `${head},"sessions":[]}\n`;
-  return `${head},"sessions":[\n${data.sessions.map((session) => recordJson(session).json).join(',\n')}\n]}\n`;
-}
+const RECORD_SEPARATOR = Buffer.from(',\n');
+const SESSIONS_END = Buffer.from('\n]}\n');
 
-// ---------- the journal ----------
-//
-// sessions.json.journal: flushes appended since sessions.json was last rewritten. Its first line
-// names the writeId of the sessions.json it applies to; every later line is one flush: the full
-// records it changed (replacing those of the same id) and the ids it removed (caps evict).
+/**
+ * Puts the file's bytes together: one session per line (small diffs, greppable, still one JSON
+ * document). Into one buffer kept between writes: a fresh megabyte per flush, allocated and paged
+ * in, costs the event loop more than the copy.
+ */
+export class SessionsFileEncoder {
+  private buffer = Buffer.alloc(0);
 
-/** A journal's first line, for the sessions.json stamped `base`. */
-export function journalHeader(base: string): string {
-  return `${JSON.stringify({ version: SESSIONS_SCHEMA_VERSION, journalFor: base })}\n`;
-}
-
-export type ParsedJournalHeader = { kind: 'ok'; base: string } | { kind: 'newer'; version: number } | { kind: 'invalid' };
-
-export function parseJournalHeader(line: string): ParsedJournalHeader {
-  try {
-    const value = JSON.parse(line) as { version?: unknown; journalFor?: unknown } | null;
-    if (value && typeof value.version === 'number' && typeof value.journalFor === 'string') {
-      return value.version > SESSIONS_SCHEMA_VERSION ? { kind: 'newer', version: value.version } : { kind: 'ok', base: value.journalFor };
-    }
-  } catch {
-    // a torn first write, or not ours
+  encode(data: SessionsFileData): Buffer {
+    const head = JSON.stringify({ version: data.version, ...(data.writeId && { writeId: data.writeId }) }).slice(0, -1);
+    if (data.sessions.length === 0) return Buffer.from(`${head},"sessions":[]}\n`);
+    const parts: Buffer[] = [Buffer.from(`${head},"sessions":[\n`)];
+    for (const session of data.sessions) parts.push(recordJson(session), RECORD_SEPARATOR);
+    parts[parts.length - 1] = SESSIONS_END;
+    const size = parts.reduce((sum, part) => sum + part.length, 0);
+    if (size > this.buffer.length) this.buffer = Buffer.allocUnsafeSlow(Math.ceil(size * 1.25));
+    let offset = 0;
+    for (const part of parts) offset += part.copy(this.buffer, offset);
+    return this.buffer.subarray(0, size);
   }
-  return { kind: 'invalid' };
 }
 
-/** One flush, as a journal line holds it. */
-export interface JournalEntry {
-  /** The writeId of that flush (an exit handler looks for its own). */
-  writeId: string;
-  upsert: SessionRecord[];
-  remove: string[];
-}
-
-/** What a write changed: the records that are not the very objects `before` had, and the ids gone. */
-export function diffSessions(before: readonly SessionRecord[], after: readonly SessionRecord[]): { upsert: SessionRecord[]; remove: string[] } {
-  const previous = new Map(before.map((record) => [record.id, record]));
-  const upsert: SessionRecord[] = [];
-  for (const record of after) {
-    if (previous.get(record.id) !== record) upsert.push(record);
-    previous.delete(record.id);
-  }
-  return { upsert, remove: [...previous.keys()] };
-}
-
-/** One journal line, ending in "\n" (JSON escapes any newline inside). Only the changed records are stringified. */
-export function serializeJournalEntry(entry: JournalEntry): string {
-  return `{"writeId":${JSON.stringify(entry.writeId)},"upsert":[${entry.upsert.map((record) => recordJson(record).json).join(',')}],"remove":${JSON.stringify(entry.remove)}}\n`;
-}
-
-/** A journal line → its entry; undefined if it is not one (malformed records in it are dropped, as in the file). */
-export function parseJournalEntry(line: string): JournalEntry | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (!value || typeof value !== 'object') return undefined;
-  const { writeId, upsert, remove } = value as { writeId?: unknown; upsert?: unknown; remove?: unknown };
-  if (typeof writeId !== 'string' || !Array.isArray(upsert) || !Array.isArray(remove)) return undefined;
-  return {
-    writeId,
-    upsert: upsert.map(parseRecord).filter((record): record is SessionRecord => record !== undefined),
-    remove: remove.filter((id): id is string => typeof id === 'string'),
-  };
-}
-
-/** The sessions after these entries, in order; newest first. */
-export function replayJournal(sessions: readonly SessionRecord[], entries: readonly JournalEntry[]): SessionRecord[] {
-  if (entries.length === 0) return [...sessions];
-  const byId = new Map(sessions.map((record) => [record.id, record]));
-  for (const entry of entries) {
-    for (const id of entry.remove) byId.delete(id);
-    for (const record of entry.upsert) byId.set(record.id, record);
-  }
-  return newestFirst([...byId.values()]);
-}
+export const serializeSessionsFile = (data: SessionsFileData): string => new SessionsFileEncoder().encode(data).toString('utf8');

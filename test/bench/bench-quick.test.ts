@@ -40,6 +40,7 @@ const EXPECTED = [
   'runStartupWithSessionsMs',
   'sessionsFileWriteP95Ms',
   'sessionsFileBlockP95Ms',
+  'sessionsFileRereadBlockP95Ms',
   'sessionsFileOpenMs',
   'rssGrowthMB',
   'rssFirstWindowGrowthMB',

@@ -186,8 +186,8 @@ describe('the upstream key as a canary through run and the real Codex', () => {
     expect(log).toMatch(/POST \/v1\/responses .*status=400/);
     expect(log).not.toContain(canary);
     expect(log).not.toContain(token);
-    // The sessions file, in versions that keep one; its journal was folded back in when the run
-    // ended (while a bridge runs, it holds the same records: the scan below covers it too).
+    // The sessions file, in versions that keep one, and no journal beside it (older versions kept
+    // one while a bridge ran; the scan below would cover it too).
     const sessionsFile = path.join(bridgeHome, 'sessions.json');
     if (existsSync(sessionsFile)) expect(readFileSync(sessionsFile, 'utf8')).not.toContain(canary);
     expect(existsSync(`${sessionsFile}.journal`)).toBe(false);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseSessionsFile, type SessionRecord } from '../../src/sessions/session-records.js';
-import { readSessionsFile, updateSessionsFile } from '../../src/sessions/sessions-file.js';
+import { JsonFileBackend } from '../../src/sessions/json-file-backend.js';
 import { ensureBuilt } from '../e2e/ensure-built.js';
 import { tempDirsPerTest } from '../helpers/temp-dirs.js';
 
@@ -20,6 +20,8 @@ beforeEach(() => {
 });
 
 const file = () => path.join(home, 'sessions.json');
+/** What the `sessions` commands read. */
+const readSessions = async (at: string) => ({ sessions: await new JsonFileBackend(at).list() });
 
 interface Finished {
   code: number | null;
@@ -54,7 +56,7 @@ describe('sessions.json across processes', () => {
       runWorker({ mode: 'close', requests: [['alpha-1', 30], ['alpha-2', 20], ['shared', 25]] }),
       runWorker({ mode: 'close', requests: [['beta-1', 30], ['beta-2', 15], ['shared', 35]] }),
     ]);
-    const sessions = byId((await readSessionsFile(file())).sessions);
+    const sessions = byId((await readSessions(file())).sessions);
     expect(Object.keys(sessions).sort()).toEqual(['alpha-1', 'alpha-2', 'beta-1', 'beta-2', 'shared']);
     const expected = { 'alpha-1': 30, 'alpha-2': 20, 'beta-1': 30, 'beta-2': 15, shared: 60 } as Record<string, number>;
     for (const [id, count] of Object.entries(expected)) {
@@ -77,14 +79,13 @@ describe('sessions.json across processes', () => {
 
   it('process.exit() without close: the exit handler writes the batch', async () => {
     await runWorker({ mode: 'exit', flushDelayMs: 60_000, requests: [['exiting', 7]] });
-    expect(byId((await readSessionsFile(file())).sessions).exiting).toMatchObject({ requests: 7, usage: { inputTokens: 70 } });
+    expect(byId((await readSessions(file())).sessions).exiting).toMatchObject({ requests: 7, usage: { inputTokens: 70 } });
   });
 
-  it('process.exit() after flushes that appended to the journal: the exit handler folds it into sessions.json', async () => {
+  it('process.exit() after timed flushes: the exit handler writes the rest, each request once', async () => {
     const result = await runWorker({ mode: 'flush-exit', flushDelayMs: 1, requests: [['flushed', 20]], late: 4 });
-    expect(result.stdout).toContain('journal before exit: true');
+    expect(result.stdout).toContain('flushed before exit: 20 requests');
     expect(readdirSync(home).sort()).toEqual(['sessions.json']);
-    // sessions.json alone holds everything, each request once.
     const parsed = parseSessionsFile(readFileSync(file(), 'utf8'));
     expect(parsed.kind === 'ok' && byId(parsed.data.sessions)).toMatchObject({ flushed: { requests: 20, usage: { inputTokens: 200 } }, late: { requests: 4 } });
   });
@@ -92,7 +93,7 @@ describe('sessions.json across processes', () => {
   it('exit in the middle of a flush: the batch lands exactly once, whatever point the write had reached', async () => {
     const runs = 6;
     for (let i = 0; i < runs; i++) await runWorker({ mode: 'exit-inflight', flushDelayMs: 60_000, requests: [['inflight', 5]], maxDelayMs: 12 });
-    expect(byId((await readSessionsFile(file())).sessions).inflight).toMatchObject({ requests: 5 * runs, usage: { inputTokens: 50 * runs } });
+    expect(byId((await readSessions(file())).sessions).inflight).toMatchObject({ requests: 5 * runs, usage: { inputTokens: 50 * runs } });
     expect(readdirSync(home).sort()).toEqual(['sessions.json']);
   });
 
@@ -109,20 +110,18 @@ describe('sessions.json across processes', () => {
 
       const parsed = parseSessionsFile(readFileSync(file(), 'utf8'));
       expect(parsed.kind).toBe('ok');
-      // Its flushes are in sessions.json or in the journal (whose last line may be cut short): read
-      // together, they are there.
-      expect((await readSessionsFile(file())).sessions.some((s) => s.id.startsWith(`round${round}-`))).toBe(true);
-      // A lock left by the killed writer (dead pid) does not block the next one.
+      expect((await readSessions(file())).sessions.some((s) => s.id.startsWith(`round${round}-`))).toBe(true);
+      // A lock left by the killed writer (its heartbeat stopped) does not block the next one for
+      // longer than the stale time.
       const started = Date.now();
-      await updateSessionsFile(file(), (current) => current, { lock: { timeoutMs: 3_000 } });
-      expect(Date.now() - started).toBeLessThan(2_000);
+      await new JsonFileBackend(file(), { lock: { staleMs: 2_000, timeoutMs: 6_000 } }).update(new Map(), `after-round${round}`);
+      expect(Date.now() - started).toBeLessThan(3_000);
     }
-    // Temp files of killed writers are swept by later writes; only the file (and maybe the last
-    // round's leftover temp, swept by the next writer) remain — never a lock.
+    // Temp files of killed writers are swept once a minute old; only the file and those remain,
+    // never a lock.
     expect(readdirSync(home).filter((name) => name.endsWith('.lock'))).toEqual([]);
-    // Those plain updates rewrote sessions.json whole: no journal is left.
-    expect(readdirSync(home)).not.toContain('sessions.json.journal');
-    const { sessions } = await readSessionsFile(file());
+    expect(readdirSync(home).filter((name) => name !== 'sessions.json' && !/^sessions\.json\.\d+$/.test(name))).toEqual([]);
+    const { sessions } = await readSessions(file());
     expect(sessions.length).toBeGreaterThanOrEqual(4);
   }, 60_000);
 });

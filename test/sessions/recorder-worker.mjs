@@ -4,11 +4,11 @@
 //   mode "close": record everything, await close() (the normal end of run/serve)
 //   mode "exit": record everything, then process.exit(0) without close (the exit handler writes)
 //   mode "exit-inflight": start a flush, and exit while it is in the middle of it
-//   mode "flush-exit": record everything with flushes (they append to the journal), then record
-//                `late` more and process.exit(0); prints whether a journal was there before the exit
+//   mode "flush-exit": record everything with timed flushes, then record `late` more and
+//                process.exit(0); prints how many requests were flushed before the exit
 //   mode "loop": record and flush forever (until killed), with big SessionStore data so that writes
 //                take a while; prints "writing" once the first write landed
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { openSessionRecorder } from '../../dist/sessions/session-recorder.js';
 import { SessionStore } from '../../dist/sessions/session-store.js';
@@ -68,7 +68,8 @@ for (const [conversation, count] of options.requests) {
 if (options.mode === 'exit') process.exit(0);
 if (options.mode === 'flush-exit') {
   await recorder.flush();
-  process.stdout.write(`journal before exit: ${existsSync(path.join(options.home, 'sessions.json.journal'))}\n`);
+  const flushed = JSON.parse(readFileSync(path.join(options.home, 'sessions.json'), 'utf8')).sessions.reduce((sum, s) => sum + s.requests, 0);
+  process.stdout.write(`flushed before exit: ${flushed} requests\n`);
   for (let i = 0; i < options.late; i++) record('late');
   process.exit(0);
 }
