@@ -7,7 +7,8 @@ import { openSessionRecorder } from '../sessions/session-recorder.js';
 import { serializeSessionsFile, type SessionRecord } from '../sessions/session-records.js';
 import { SessionStore } from '../sessions/session-store.js';
 import type { ResponseRecord } from '../server/handle-responses.js';
-import { formatAge, formatTokens, parseAge, registerSessions, resumeHint, wantsColor } from './sessions.js';
+import { parseAge, registerSessions } from './sessions.js';
+import { formatAge, formatTokens, resumeHint, wantsColor } from '../sessions/sessions-command.js';
 import { UsageError } from '../output/usage-error.js';
 
 const NOW = Date.parse('2026-05-10T12:00:00Z');
