@@ -152,5 +152,7 @@ function replayAssistant(
     if (quirks.reasoningField === 'reasoning') out.reasoning = text;
     else out.reasoning_content = text;
   }
+  // reasoning_details are reasoning too: replayed (unchanged) wherever the reasoning is.
+  if (!replay) delete out.reasoning_details;
   return out;
 }
