@@ -1,6 +1,7 @@
 // How the mock upstream answers: stream chunks and whole completions shaped like a provider's.
 import type { ChatChunk, ChatUsage } from '../../src/translate/types.js';
 import type { MockRules, MockTurn } from './mock-upstream-types.js';
+import { mockThoughtSignature, reasoningDetailsDeltas, reasoningDetailsOf } from './mock-replay-rules.js';
 
 export const DEFAULT_USAGE = { prompt_tokens: 100, completion_tokens: 20 } as const;
 
@@ -51,17 +52,23 @@ export function streamChunks(turn: MockTurn, r: Resolved, base: { id: string; cr
     } else if (field === 'think-tags') {
       // The opening and closing tags each arrive split across two deltas, as token streams do.
       for (const c of ['<th', 'ink>', ...pieces, '</thi', 'nk>']) out.push(chunk({ content: c }));
+    } else if (field === 'reasoning-details' || rules.withReasoningDetails) {
+      // OpenRouter: the text in blocks (beside the plain field, if any), the signature last on its own.
+      const details = reasoningDetailsDeltas(turn.reasoning, pieces);
+      details.forEach((d, i) => out.push(chunk(field === 'reasoning-details' ? d : { [field]: i > 0 && i <= pieces.length ? pieces[i - 1] : null, ...d })));
     } else {
       for (const p of pieces) out.push(chunk({ [field]: p }));
     }
   }
   for (const p of contentPieces) out.push(chunk({ content: p }));
   r.calls.forEach((c, index) => {
+    // Gemini signs the first call of an answer only; parallel calls after it carry nothing.
+    const signed = rules.thoughtSignatures && index === 0 ? { extra_content: { google: { thought_signature: mockThoughtSignature(c.id) } } } : {};
     if (rules.omitToolCallIndex) {
-      out.push(chunk({ tool_calls: [{ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }] }));
+      out.push(chunk({ tool_calls: [{ id: c.id, type: 'function', ...signed, function: { name: c.name, arguments: c.arguments } }] }));
       return;
     }
-    out.push(chunk({ tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] }));
+    out.push(chunk({ tool_calls: [{ index, id: c.id, type: 'function', ...signed, function: { name: c.name, arguments: '' } }] }));
     for (const frag of split(c.arguments, 3)) {
       const extra = turn.repeatToolCallIds ? { id: c.id, type: 'function' } : {};
       out.push(chunk({ tool_calls: [{ index, ...extra, function: { arguments: frag } }] }));
@@ -98,8 +105,16 @@ export function completionBody(turn: MockTurn, r: Resolved, base: { id: string; 
   if (turn.reasoning && field === 'thinking-parts') {
     message.content = [{ type: 'thinking', thinking: [{ type: 'text', text: turn.reasoning }] }, ...(content ? [{ type: 'text', text: content }] : [])];
   }
-  if (turn.reasoning && field !== 'think-tags' && field !== 'thinking-parts') message[field] = turn.reasoning;
-  if (r.calls.length > 0) message.tool_calls = r.calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+  if (turn.reasoning && field !== 'think-tags' && field !== 'thinking-parts' && field !== 'reasoning-details') message[field] = turn.reasoning;
+  if (turn.reasoning && (field === 'reasoning-details' || rules.withReasoningDetails)) message.reasoning_details = reasoningDetailsOf(turn.reasoning);
+  if (r.calls.length > 0) {
+    message.tool_calls = r.calls.map((c, index) => ({
+      id: c.id,
+      type: 'function',
+      function: { name: c.name, arguments: c.arguments },
+      ...(rules.thoughtSignatures && index === 0 && { extra_content: { google: { thought_signature: mockThoughtSignature(c.id) } } }),
+    }));
+  }
   return {
     ...base,
     object: 'chat.completion',

@@ -46,20 +46,31 @@ export interface MockTurn {
   frameDelayMs?: number;
 }
 
-export type ReasoningRule = 'none' | 'deepseek' | 'kimi';
+/** deepseek/kimi: reasoning text back on tool-call (deepseek) or all (kimi) assistant messages;
+ *  anthropic: a signed reasoning_details thinking block back, unchanged, on every tool-call turn. */
+export type ReasoningRule = 'none' | 'deepseek' | 'kimi' | 'anthropic';
 
 export interface MockRules {
   /** Which thinking-mode replay rule to enforce on incoming history. Default 'none'. */
   reasoning?: ReasoningRule;
   /** Where the mock puts reasoning in its answers, and which message field the rule checks
-   *  ('think-tags' puts `<think>…</think>` in content; the rule then checks `reasoning_content`). */
-  reasoningField?: 'reasoning_content' | 'reasoning' | 'think-tags' | 'thinking-parts';
+   *  ('think-tags' puts `<think>…</think>` in content; the rule then checks `reasoning_content`;
+   *  'reasoning-details' sends only OpenRouter's reasoning_details blocks). */
+  reasoningField?: 'reasoning_content' | 'reasoning' | 'think-tags' | 'thinking-parts' | 'reasoning-details';
+  /** Also send the reasoning as reasoning_details blocks beside `reasoningField`, as OpenRouter does. */
+  withReasoningDetails?: boolean;
+  /** Gemini 3: sign the first tool call of each answer, and refuse a replayed tool-call turn without it. */
+  thoughtSignatures?: boolean;
   /** Usage in streams: only with stream_options.include_usage (default), always, or never. */
   streamUsage?: 'when-requested' | 'always' | 'never';
   /** Top-level request keys this provider refuses, e.g. ['parallel_tool_calls', 'stream_options']. */
   rejectFields?: string[];
   /** Refuse any system message that is not the single first message. */
   singleLeadingSystem?: boolean;
+  /** Chat template: after one optional leading system message, user and assistant must alternate. */
+  alternatingRoles?: boolean;
+  /** Chat template: no system role at all. */
+  rejectSystemRole?: boolean;
   /** Accept `role:'tool'` messages whose content is ''. Default false. */
   allowEmptyToolContent?: boolean;
   /** Set false to skip structural validation (auth and the reasoning rule still apply). */

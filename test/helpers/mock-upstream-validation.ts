@@ -1,6 +1,7 @@
 // What the mock upstream refuses, as real providers do: every request is validated before the
 // script runs. The running mock and checkChatRequest share these.
 import type { MockRules } from './mock-upstream-types.js';
+import { missingThinkingBlock, missingThoughtSignature, templateRefusal, type Refusal } from './mock-replay-rules.js';
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -217,9 +218,17 @@ function toolCallIdRejection(id: string, pattern: RegExp): Rejection {
   return new Rejection(`Tool call id was ${id} but must be ${rule}.`, 400, '3280');
 }
 
+const rejection = (refusal: Refusal | undefined): Rejection | undefined => refusal && new Rejection(refusal.message, refusal.status, null, refusal.body);
+
 export function checkReasoningRule(body: unknown, rules: MockRules): void {
+  if (!isObj(body) || !Array.isArray(body.messages)) return;
+  const refused =
+    rejection(templateRefusal(body.messages, rules)) ??
+    rejection(rules.thoughtSignatures ? missingThoughtSignature(body.messages) : undefined) ??
+    rejection(rules.reasoning === 'anthropic' ? missingThinkingBlock(body.messages) : undefined);
+  if (refused) throw refused;
   const rule = rules.reasoning ?? 'none';
-  if (rule === 'none' || !isObj(body) || !Array.isArray(body.messages)) return;
+  if (rule === 'none' || rule === 'anthropic') return;
   const field = rules.reasoningField === 'reasoning' ? 'reasoning' : 'reasoning_content';
   body.messages.forEach((m: unknown, i: number) => {
     if (!isObj(m) || m.role !== 'assistant') return;
