@@ -230,9 +230,8 @@ export function convertToChatMessages(items: ResponsesInputItem[], options: Conv
       case 'reasoning': {
         const envelope = decodeReasoningEnvelope(item.encrypted_content);
         const details = envelope ? providerState.read(envelope) : undefined;
-        // Replay state is written after the text and calls of its turn: it belongs to the open one.
-        if (details && open) appendReasoningDetails(open, details);
-        else if (details) pendingDetails.push(...details);
+        // Replay state is written after the text and calls of its turn: it goes on the turn's message when it closes.
+        if (details) pendingDetails.push(...details);
         const text = reasoningTextOf(item, envelope);
         if (text) {
           // Reasoning opens an assistant turn: it belongs to the calls/text that follow it.
