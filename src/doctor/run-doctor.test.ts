@@ -192,6 +192,12 @@ describe('doctor --probe', () => {
     expect(m.requests[2].body).toMatchObject({ tool_choice: { type: 'function', function: { name: 'get_weather' } } });
   });
 
+  it('reasoning that comes only as reasoning_details blocks (OpenRouter) counts', async () => {
+    const m = await upstream({ models: undefined, turns: thinking, rules: { reasoningField: 'reasoning-details' } });
+    const result = await doctor({ upstream: m.url, model: 'mock-model', apiKeyEnv: 'MOCK_KEY', probe: true }, { MOCK_KEY: KEY });
+    expect(line(result.out, 'reasoning')).toBe('✓ reasoning — returned in reasoning_details (17 characters)');
+  });
+
   it('a model that does not reason: information only', async () => {
     const m = await upstream({ turns: (request) => (request.tools ? { toolCalls: [{ name: 'get_weather', arguments: '{}' }] } : { content: 'OK' }) });
     const result = await doctor({ upstream: m.url, model: 'mock-model', apiKeyEnv: 'MOCK_KEY', probe: true }, { MOCK_KEY: KEY });
