@@ -61,7 +61,7 @@ export function codexStreamProblems(events: ResponsesStreamEvent[]): string[] {
   return problems;
 }
 
-/** The response the stream ended with (`response.completed` or `response.failed`). */
+/** The response the stream ended with (`response.completed`, `response.incomplete` or `response.failed`). */
 export function finalResponse(events: ResponsesStreamEvent[]): ResponsesResponse {
   const last = events.at(-1);
   if (typeof last?.response !== 'object' || last.response === null) throw new Error(`the stream ends with ${last?.type}, which carries no response`);
