@@ -27,8 +27,8 @@ describe('checkCodex', () => {
   });
 
   it('passes the tested version and newer ones', async () => {
-    fakeCodex('console.log("codex-cli 0.169.0")');
-    expect(await checkCodex(env(), root)).toEqual({ name: 'codex', ok: true, level: 'ok', detail: `0.169.0 (${path.join(bin, 'codex')})` });
+    fakeCodex('console.log("codex-cli 0.171.0")');
+    expect(await checkCodex(env(), root)).toEqual({ name: 'codex', ok: true, level: 'ok', detail: `0.171.0 (${path.join(bin, 'codex')})` });
     fakeCodex('console.log("codex-cli 0.201.3")');
     expect((await checkCodex(env(), root)).level).toBe('ok');
   });
@@ -37,7 +37,7 @@ describe('checkCodex', () => {
     fakeCodex('console.log("codex-cli 0.120.1")');
     const check = await checkCodex(env(), root);
     expect(check).toMatchObject({ ok: true, level: 'warn' });
-    expect(check.detail).toMatch(/^0\.120\.1 \(.*\) is older than 0\.169\.0, the version codex-bridge is tested with$/);
+    expect(check.detail).toMatch(/^0\.120\.1 \(.*\) is older than 0\.171\.0, the version codex-bridge is tested with$/);
     expect(check.fix).toBe('update it: npm i -g @openai/codex@latest');
   });
 

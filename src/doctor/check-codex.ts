@@ -3,7 +3,7 @@ import { findCommand } from '../codex/find-command.js';
 import { fail, pass, warn, type DoctorCheck } from './types.js';
 
 /** The Codex release the bridge is tested with (test/e2e runs it). */
-export const TESTED_CODEX_VERSION = '0.169.0';
+export const TESTED_CODEX_VERSION = '0.171.0';
 const VERSION_TIMEOUT_MS = 10_000;
 const INSTALL = 'install the Codex CLI: npm i -g @openai/codex';
 

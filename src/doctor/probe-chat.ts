@@ -147,6 +147,16 @@ async function streamed(http: UpstreamHttp, ctx: KeyContext, body: Record<string
           result.reasoningField ??= field;
         }
       }
+      // OpenRouter-style blocks, counted when no plain field carried the thought.
+      if (Array.isArray(delta.reasoning_details) && result.reasoningField !== 'reasoning_content' && result.reasoningField !== 'reasoning') {
+        for (const block of delta.reasoning_details as Array<{ text?: unknown; summary?: unknown }>) {
+          const text = typeof block?.text === 'string' ? block.text : typeof block?.summary === 'string' ? block.summary : '';
+          if (text.length > 0) {
+            result.reasoningChars += text.length;
+            result.reasoningField ??= 'reasoning_details';
+          }
+        }
+      }
       if (typeof delta.content === 'string') result.content += delta.content;
       else if (Array.isArray(delta.content)) {
         for (const part of delta.content as Array<{ type?: string; text?: string; thinking?: unknown }>) {

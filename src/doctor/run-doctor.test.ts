@@ -22,7 +22,7 @@ beforeEach(() => {
   root = tempDir();
   const bin = path.join(root, 'bin');
   mkdirSync(bin);
-  writeFileSync(path.join(bin, 'codex'), `#!${process.execPath}\nconsole.log('codex-cli 0.169.0')\n`);
+  writeFileSync(path.join(bin, 'codex'), `#!${process.execPath}\nconsole.log('codex-cli 0.171.0')\n`);
   chmodSync(path.join(bin, 'codex'), 0o755);
 });
 afterEach(async () => {
@@ -72,7 +72,7 @@ describe('doctor against a mock upstream', () => {
     const result = await doctor({ upstream: url, model: 'mock-model', apiKeyEnv: 'MOCK_KEY' }, { MOCK_KEY: KEY });
     expect(result.code).toBe(0);
     expect(line(result.out, 'node')).toMatch(/^✓ node — v\d+/);
-    expect(line(result.out, 'codex')).toBe(`✓ codex — 0.169.0 (${path.join(root, 'bin', 'codex')})`);
+    expect(line(result.out, 'codex')).toBe(`✓ codex — 0.171.0 (${path.join(root, 'bin', 'codex')})`);
     expect(line(result.out, 'upstream')).toBe(`✓ upstream — ${url} (from the flag)`);
     expect(line(result.out, 'API key')).toBe('✓ API key — $MOCK_KEY is set (name from the flag)');
     expect(line(result.out, 'reachable')).toMatch(new RegExp(`^✓ reachable — 127\\.0\\.0\\.1 port \\d+ in \\d+ ms$`));
@@ -190,6 +190,12 @@ describe('doctor --probe', () => {
     expect(m.requests[0].body).toMatchObject({ model: 'mock-model', max_tokens: 1, stream: false });
     expect(m.requests[1].body).toMatchObject({ stream: true });
     expect(m.requests[2].body).toMatchObject({ tool_choice: { type: 'function', function: { name: 'get_weather' } } });
+  });
+
+  it('reasoning that comes only as reasoning_details blocks (OpenRouter) counts', async () => {
+    const m = await upstream({ models: undefined, turns: thinking, rules: { reasoningField: 'reasoning-details' } });
+    const result = await doctor({ upstream: m.url, model: 'mock-model', apiKeyEnv: 'MOCK_KEY', probe: true }, { MOCK_KEY: KEY });
+    expect(line(result.out, 'reasoning')).toBe('✓ reasoning — returned in reasoning_details (17 characters)');
   });
 
   it('a model that does not reason: information only', async () => {

@@ -6,6 +6,7 @@ import { SseWriter, type SseEvent } from './sse-writer.js';
 import { makeSecretRedactor } from './redact-secrets.js';
 import { UpstreamConnectionError, type UpstreamClient, type UpstreamReply } from './upstream-types.js';
 import { refusedParameter, withoutParameter } from '../providers/quirks/adaptive-parameter-fallback.js';
+import { refusedMessageShape } from '../providers/quirks/adaptive-message-shape.js';
 import { upstreamAdaptationFor } from '../providers/quirks/upstream-adaptation.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import type { ResponseRecord } from '../sessions/response-record.js';
@@ -34,7 +35,7 @@ interface JsonError {
   headers?: Record<string, string>;
 }
 
-/** Refused parameters dropped in one request before its error goes back to the client. */
+/** Refused parameters or conversation shapes adapted to in one request before its error goes back to the client. */
 const MAX_PARAMETER_FALLBACKS = 3;
 
 function jsonError(status: number, message: string, code: string, type = 'invalid_request_error'): JsonError {
@@ -152,9 +153,10 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
 
   let reply: UpstreamReply;
   try {
-    // Without what this upstream refused before; a new refusal of a parameter we sent is retried
-    // without it (a few times at most, each for another parameter) and remembered.
-    let upstreamRequest = adaptation.fallback.apply(converted.request);
+    // Without what this upstream refused before, in the conversation shape it accepts; a new
+    // refusal of a parameter we sent, or of the conversation's shape, is retried without it (a few
+    // times at most, each for something new) and remembered.
+    let upstreamRequest = adaptation.shape.apply(adaptation.fallback.apply(converted.request));
     for (let round = 0; ; round++) {
       reply = await deps.upstream.chat(upstreamRequest, {
         signal: abort.signal,
@@ -163,10 +165,16 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
       });
       if (reply.kind !== 'error' || round >= MAX_PARAMETER_FALLBACKS) break;
       const refused = refusedParameter(reply.status, reply.bodyText, upstreamRequest);
-      if (!refused) break;
-      adaptation.fallback.remember(refused);
-      options.log?.(`upstream ${upstreamHost} refused ${refused} (HTTP ${reply.status}); retrying without it, and leaving it out from now on`);
-      upstreamRequest = withoutParameter(upstreamRequest, refused);
+      const shape = refused ? undefined : refusedMessageShape(reply.status, reply.bodyText, adaptation.shape.learned);
+      if (refused) {
+        adaptation.fallback.remember(refused);
+        options.log?.(`upstream ${upstreamHost} refused ${refused} (HTTP ${reply.status}); retrying without it, and leaving it out from now on`);
+        upstreamRequest = withoutParameter(upstreamRequest, refused);
+      } else if (shape) {
+        adaptation.shape.remember(shape);
+        options.log?.(`upstream ${upstreamHost} refused the conversation's shape (HTTP ${reply.status}); retrying as ${shape}, and sending it so from now on`);
+        upstreamRequest = adaptation.shape.apply(upstreamRequest);
+      } else break;
     }
   } catch (error) {
     res.off('close', onClose);

@@ -133,6 +133,27 @@ describe('applyRequestQuirks', () => {
     expect(none.every((m) => !('reasoning_content' in m) && !('reasoning' in m))).toBe(true);
   });
 
+  it("keeps reasoning_details where reasoning is replayed, and a call's extra_content whatever the id format", () => {
+    const details = [{ type: 'reasoning.encrypted', data: 'CiUB', index: 0 }];
+    const extra = { google: { thought_signature: 'sig' } };
+    const request: ChatRequest = {
+      model: 'm',
+      stream: true,
+      messages: [
+        { role: 'user', content: 'go' },
+        { role: 'assistant', content: null, reasoning_content: 'r', reasoning_details: details, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'exec_command', arguments: '{}' }, extra_content: extra }] },
+        { role: 'tool', tool_call_id: 'call_1', content: 'ok' },
+      ],
+    };
+    const assistantOf = (quirks: Parameters<typeof withQuirks>[0]) => applyRequestQuirks(request, new Map(), withQuirks(quirks)).request.messages[1] as Record<string, any>;
+    expect(assistantOf({})).toMatchObject({ reasoning_content: 'r', reasoning_details: details, tool_calls: [{ extra_content: extra }] });
+    expect(assistantOf({ reasoningField: 'reasoning' })).toMatchObject({ reasoning: 'r', reasoning_details: details });
+    const none = assistantOf({ reasoningReplay: 'none' });
+    expect('reasoning_details' in none).toBe(false);
+    expect(none.tool_calls[0].extra_content).toEqual(extra);
+    expect(assistantOf({ toolCallIdFormat: 'alnum9' }).tool_calls[0]).toMatchObject({ id: expect.stringMatching(ALNUM9_TOOL_CALL_ID), extra_content: extra });
+  });
+
   it('toolCallIdFormat alnum9: every id becomes 9 alphanumerics, calls and answers alike, and the map leads back', () => {
     const { request, toolCallIds } = convert({ toolCallIdFormat: 'alnum9' });
     const assistant = request.messages.find((m) => m.role === 'assistant' && m.tool_calls) as Extract<ChatRequest['messages'][number], { role: 'assistant' }>;

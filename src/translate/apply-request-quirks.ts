@@ -2,6 +2,7 @@ import type { ChatContentPart, ChatFunctionTool, ChatMessage, ChatRequest, ChatT
 import type { ProviderQuirks } from './provider-quirks.js';
 import { toAlnum9ToolCallId } from './rewrite-tool-call-id.js';
 import { shortenToolName, type ToolNameMap } from './tool-name-map.js';
+import { mergeSystemMessages } from './reshape-conversation.js';
 import { deepFreeze, isDeepFrozen } from './deep-freeze.js';
 
 // The request-side quirks, as one pure pass over a finished chat request: the translators build the
@@ -69,13 +70,7 @@ export function applyRequestQuirks(request: ChatRequest, toolNames: ToolNameMap,
     }
   });
 
-  if (quirks.singleSystemMessage) {
-    const systems = messages.filter((m) => m.role === 'system' || m.role === 'developer');
-    if (systems.length > 1 || (systems.length === 1 && messages[0] !== systems[0])) {
-      const merged: ChatMessage = { role: 'system', content: systems.map((m) => m.content as string).join('\n\n') };
-      messages = [merged, ...messages.filter((m) => m.role !== 'system' && m.role !== 'developer')];
-    }
-  }
+  if (quirks.singleSystemMessage) messages = mergeSystemMessages(messages);
 
   const out: ChatRequest = { ...request, messages };
   let renamedTools = new Map<string, string>();
@@ -152,5 +147,7 @@ function replayAssistant(
     if (quirks.reasoningField === 'reasoning') out.reasoning = text;
     else out.reasoning_content = text;
   }
+  // reasoning_details are reasoning too: replayed (unchanged) wherever the reasoning is.
+  if (!replay) delete out.reasoning_details;
   return out;
 }

@@ -172,13 +172,18 @@ describe('ChatStreamToResponsesEvents', () => {
     expect(last(events).type).toBe('response.completed');
   });
 
-  it('never sends end_turn, incomplete or a bare error event', () => {
-    const { events } = run([delta({ content: 'x' }, 'length')]);
+  it('never sends end_turn or a bare error event; an answer cut by the output limit ends incomplete', () => {
+    const { events } = run([delta({ content: 'x' }, 'length'), { choices: [], usage: { prompt_tokens: 7, completion_tokens: 1 } }]);
     const text = JSON.stringify(events);
     expect(text).not.toContain('end_turn');
-    expect(events.map((e) => e.type)).not.toContain('response.incomplete');
     expect(events.map((e) => e.type)).not.toContain('error');
-    expect(last(events).response.status).toBe('completed');
+    expect(events.map((e) => e.type)).not.toContain('response.completed');
+    expect(last(events)).toMatchObject({
+      type: 'response.incomplete',
+      response: { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, output_text: 'x', usage: { input_tokens: 7, output_tokens: 1 } },
+    });
+    // Only the output limit: a finished answer is complete, with no incomplete_details.
+    expect(last(run([delta({ content: 'x' }, 'stop')]).events).response).toMatchObject({ status: 'completed', incomplete_details: null });
   });
 });
 
@@ -217,9 +222,14 @@ describe('ChatStreamToResponsesEvents with provider quirks', () => {
     expect(doneItems(events).map((i) => i.type)).toEqual(['reasoning', 'function_call']);
   });
 
-  it('without the think-tags quirk, tags stay text (as before)', () => {
-    const { events } = run([delta({ content: '<think>x</think>y' }, 'stop')]);
-    expect(doneItems(events).map((i) => i.type)).toEqual(['message']);
+  it('without the think-tags quirk too, a <think> that opens the answer is reasoning; one later in it stays text', () => {
+    const { events } = run([delta({ content: '<thi' }), delta({ content: 'nk>x</think>y' }, 'stop')]);
+    expect(doneItems(events).map((i) => i.type)).toEqual(['reasoning', 'message']);
+    expect(decodeReasoningEnvelope(doneItems(events)[0].encrypted_content)?.text).toBe('x');
+    expect(last(events).response.output_text).toBe('y');
+    const later = run([delta({ content: 'Use ' }), delta({ content: '<think>x</think> tags' }, 'stop')]).events;
+    expect(doneItems(later).map((i) => i.type)).toEqual(['message']);
+    expect(last(later).response.output_text).toBe('Use <think>x</think> tags');
   });
 
   it('reads Magistral-style content parts: thinking parts are reasoning, text parts are text', () => {
@@ -272,5 +282,75 @@ describe('ChatStreamToResponsesEvents with provider quirks', () => {
     expect(last(withQuirksRun({}, [delta({ content: 'x' }, 'stop')], { sawDone: false })).type).toBe('response.completed');
     const cut = withQuirksRun({ doneMarker: 'required' }, [delta({ content: 'x' }, 'stop')], { sawDone: false });
     expect(last(cut).response.error.code).toBe('upstream_stream_truncated');
+  });
+});
+
+describe('ChatStreamToResponsesEvents: provider state that must come back', () => {
+  const envelopeOf = (item: Record<string, unknown>) => decodeReasoningEnvelope(item.encrypted_content);
+
+  it('reasoning_details alone: their text is shown as reasoning, the merged blocks ride in a last item that shows nothing', () => {
+    const { events } = run([
+      delta({ reasoning: null, reasoning_details: [{ type: 'reasoning.text', text: 'Look ', format: 'anthropic-claude-v1', index: 0 }] }),
+      delta({ reasoning: null, reasoning_details: [{ type: 'reasoning.text', text: 'first.', format: 'anthropic-claude-v1', index: 0 }] }),
+      delta({ reasoning: null, reasoning_details: [{ type: 'reasoning.text', signature: 'EqcD', format: 'anthropic-claude-v1', index: 0 }] }),
+      delta({ tool_calls: [{ index: 0, id: 'toolu_1', type: 'function', function: { name: 'exec_command', arguments: '{"cmd":"ls"}' } }] }, 'tool_calls'),
+    ]);
+    const items = doneItems(events);
+    expect(items.map((i) => i.type)).toEqual(['reasoning', 'function_call', 'reasoning']);
+    expect(items[0].summary).toEqual([{ type: 'summary_text', text: 'Look first.' }]);
+    expect(items[2]).toMatchObject({ summary: [] });
+    expect(envelopeOf(items[2])).toEqual({
+      text: '',
+      responseId: 'resp_abc',
+      details: [{ type: 'reasoning.text', text: 'Look first.', signature: 'EqcD', format: 'anthropic-claude-v1', index: 0 }],
+    });
+    // The replay item is added and done with no summary parts or deltas: nothing to show.
+    const replayId = items[2].id;
+    expect(events.filter((e) => (e as { item_id?: unknown }).item_id === replayId)).toEqual([]);
+    expect(last(events).response.output.map((i: { id: string }) => i.id)).toEqual(items.map((i) => i.id));
+  });
+
+  it('shows a thought once when both reasoning and reasoning_details carry it', () => {
+    const { events } = run([
+      delta({ reasoning: 'Hi.', reasoning_details: [{ type: 'reasoning.text', text: 'Hi.', index: 0 }] }),
+      delta({ content: 'Hello' }, 'stop'),
+    ]);
+    expect(doneItems(events)[0].summary).toEqual([{ type: 'summary_text', text: 'Hi.' }]);
+    expect(events.filter((e) => e.type === 'response.reasoning_summary_text.delta').map((e) => e.delta)).toEqual(['Hi.']);
+  });
+
+  it('keeps an encrypted block that arrives after the tool call and the text (Vercel AI Gateway)', () => {
+    const { events } = run([
+      delta({ tool_calls: [{ index: 0, id: 'dED', type: 'function', function: { name: 'exec_command', arguments: '{}' } }] }),
+      delta({ reasoning_details: [{ type: 'reasoning.encrypted', data: 'ClkB', format: 'google-gemini-v1', index: 0 }] }, 'tool_calls'),
+    ]);
+    const items = doneItems(events);
+    expect(items.map((i) => i.type)).toEqual(['function_call', 'reasoning']);
+    expect(envelopeOf(items[1])?.details).toEqual([{ type: 'reasoning.encrypted', data: 'ClkB', format: 'google-gemini-v1', index: 0 }]);
+  });
+
+  it("keeps Gemini's thought signature per call, under the id Codex knows, and never on the call itself", () => {
+    const signature = { google: { thought_signature: 'CrICAdHt' } };
+    const { events } = run([
+      delta({ tool_calls: [{ id: 'function-call-1', type: 'function', extra_content: signature, function: { name: 'exec_command', arguments: '{"cmd":"ls"}' } }] }),
+      delta({ tool_calls: [{ id: 'function-call-2', type: 'function', function: { name: 'exec_command', arguments: '{"cmd":"pwd"}' } }] }),
+      delta({}, 'tool_calls'),
+    ]);
+    const items = doneItems(events);
+    expect(items.map((i) => i.type)).toEqual(['function_call', 'function_call', 'reasoning']);
+    expect(JSON.stringify(items.slice(0, 2))).not.toContain('CrICAdHt');
+    expect(envelopeOf(items[2])).toEqual({ text: '', responseId: 'resp_abc', toolCallExtras: { 'function-call-1': signature } });
+  });
+
+  it('adds no replay item when there is nothing to replay', () => {
+    const { events } = run([delta({ reasoning_content: 'r', reasoning_details: [] }), delta({ content: 'x' }, 'stop')]);
+    expect(doneItems(events).map((i) => i.type)).toEqual(['reasoning', 'message']);
+  });
+
+  it('response.failed keeps the usage the upstream reported, even on the error chunk itself', () => {
+    const { events } = run([delta({ content: 'par' }), { error: { message: 'Provider returned error', code: 502 }, usage: { prompt_tokens: 40, completion_tokens: 3 } }], null);
+    expect(last(events)).toMatchObject({ type: 'response.failed', response: { usage: { input_tokens: 40, output_tokens: 3, total_tokens: 43 } } });
+    const cut = run([delta({ content: 'par' }), { choices: [], usage: { prompt_tokens: 9, completion_tokens: 2 } }], { sawDone: false }).events;
+    expect(last(cut)).toMatchObject({ type: 'response.failed', response: { usage: { input_tokens: 9, output_tokens: 2 } } });
   });
 });

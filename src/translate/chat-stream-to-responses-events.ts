@@ -11,11 +11,12 @@ import type {
 import { convertChatUsage } from './convert-chat-usage.js';
 import { encodeReasoningEnvelope } from './reasoning-envelope.js';
 import { resolveToolName, type ToolIdentity, type ToolNameMap } from './tool-name-map.js';
-import { CUSTOM_TOOL_ARGUMENT } from './convert-to-chat-tools.js';
+import { customToolInput, isJson } from './tool-call-arguments.js';
 import { mapInStreamError } from './map-upstream-error.js';
 import { normalizeFinishReason } from './map-chat-finish-reason.js';
 import { DEFAULT_QUIRKS, type ProviderQuirks } from './provider-quirks.js';
 import { ThinkTagSplitter } from './split-think-tags.js';
+import { ReasoningDetailsAccumulator } from './merge-reasoning-details.js';
 
 export interface ResponseContext {
   responseId: string;
@@ -49,6 +50,8 @@ interface ToolCallState {
   id: string;
   outputIndex: number;
   identity?: ToolIdentity;
+  /** What the provider wants back on this call (Gemini's thought signature), verbatim. */
+  extra?: Record<string, unknown>;
 }
 
 /**
@@ -61,7 +64,11 @@ interface ToolCallState {
  * - reasoning and text items are closed as soon as the next item starts, like OpenAI does;
  * - tool calls are only closed (`done`) once the upstream finished cleanly: a call cut mid-arguments
  *   is never emitted as done, the response fails instead;
- * - the end is always `response.completed` or `response.failed`, never `incomplete` or `error`.
+ * - what the provider needs back but nobody should read (`reasoning_details`, a tool call's
+ *   `extra_content`) rides in one last reasoning item with an empty summary: Codex replays it
+ *   verbatim, so it survives restarts and `codex exec resume`;
+ * - the end is `response.completed`, `response.incomplete` (the output limit cut the answer:
+ *   finish_reason `length`) or `response.failed`, never `error`.
  */
 export class ChatStreamToResponsesEvents {
   private readonly idSuffix: string;
@@ -75,15 +82,16 @@ export class ChatStreamToResponsesEvents {
   private usage?: ChatUsage;
   private status: ResponsesResponse['status'] = 'in_progress';
   private error: ResponsesError | null = null;
+  private incompleteReason?: string;
   private itemCounter = 0;
   private readonly quirks: ProviderQuirks;
-  /** Only for upstreams whose reasoning arrives as <think>…</think> inside content. */
-  private readonly thinkTags?: ThinkTagSplitter;
+  /** Any upstream may open its content with <think>…</think> (a model served without a reasoning parser). */
+  private readonly thinkTags = new ThinkTagSplitter();
+  private readonly details = new ReasoningDetailsAccumulator();
 
   constructor(private readonly context: ResponseContext) {
     this.idSuffix = context.responseId.replace(/^resp_/, '');
     this.quirks = context.quirks ?? DEFAULT_QUIRKS;
-    if (this.quirks.reasoningField === 'think-tags') this.thinkTags = new ThinkTagSplitter();
   }
 
   /** True once `response.completed` or `response.failed` was produced. */
@@ -116,19 +124,24 @@ export class ChatStreamToResponsesEvents {
   push(chunk: ChatChunk): ResponsesStreamEvent[] {
     if (this.finished) return [];
     if (!chunk || typeof chunk !== 'object') return [];
+    const choice = Array.isArray(chunk.choices) ? chunk.choices.find((c) => (c?.index ?? 0) === 0) : undefined;
+    // Usage where OpenAI puts it, or where Groq (x_groq) and Kimi (inside the choice) do; read before
+    // an error, so a failed response still reports what the upstream counted.
+    const usage = chunk.usage ?? chunk.x_groq?.usage ?? choice?.usage;
+    if (usage) this.usage = usage;
     if (chunk.error !== undefined && chunk.error !== null) {
       return this.fail(mapInStreamError(chunk.error, this.context.upstreamHost));
     }
     const events: ResponsesStreamEvent[] = [];
-    const choice = Array.isArray(chunk.choices) ? chunk.choices.find((c) => (c?.index ?? 0) === 0) : undefined;
-    // Usage where OpenAI puts it, or where Groq (x_groq) and Kimi (inside the choice) do.
-    const usage = chunk.usage ?? chunk.x_groq?.usage ?? choice?.usage;
-    if (usage) this.usage = usage;
     if (!choice) return events;
     const delta = choice.delta;
     if (delta && typeof delta === 'object') {
+      // reasoning_details blocks are kept for the replay; their text is shown only when no plain
+      // reasoning field carries the same thought.
+      const shown = delta.reasoning_details === undefined || delta.reasoning_details === null ? '' : this.details.push(delta.reasoning_details);
       const reasoning = delta.reasoning_content ?? delta.reasoning;
       if (typeof reasoning === 'string' && reasoning !== '') this.reasoningDelta(reasoning, events);
+      else if (shown !== '') this.reasoningDelta(shown, events);
       if (Array.isArray(delta.content)) this.contentParts(delta.content, events);
       else if (typeof delta.content === 'string' && delta.content !== '') this.contentDelta(delta.content, events);
       else if (typeof delta.refusal === 'string' && delta.refusal !== '') this.textDelta(delta.refusal, events);
@@ -177,6 +190,14 @@ export class ChatStreamToResponsesEvents {
     this.closeReasoning(events);
     this.closeMessage(events);
     for (const call of this.calls) this.closeToolCall(call, events);
+    this.closeReplayState(events);
+    if (finish === 'length') {
+      // Cut by the output limit: a client must be able to tell this from a finished answer.
+      this.status = 'incomplete';
+      this.incompleteReason = 'max_output_tokens';
+      events.push({ type: 'response.incomplete', response: this.snapshot(true) });
+      return events;
+    }
     this.status = 'completed';
     events.push({ type: 'response.completed', response: this.snapshot(true) });
     return events;
@@ -195,20 +216,24 @@ export class ChatStreamToResponsesEvents {
     return `${prefix}_${this.idSuffix}_${this.itemCounter++}`;
   }
 
-  /** Answer text, which may still hold <think> reasoning for think-tag upstreams. */
+  /** Answer text, which may open with <think> reasoning. */
   private contentDelta(text: string, events: ResponsesStreamEvent[]): void {
-    if (!this.thinkTags) return this.textDelta(text, events);
+    if (this.thinkTags.settledAsContent) return this.textDelta(text, events);
     for (const segment of this.thinkTags.push(text)) {
       if (segment.kind === 'reasoning') this.reasoningDelta(segment.text, events);
       else this.textDelta(segment.text, events);
     }
   }
 
-  /** What the think-tag splitter held back; whitespace it kept before a tool call or the end is dropped. */
+  /**
+   * What the think-tag splitter held back. Whitespace it kept before a tool call or the end is
+   * dropped for think-tag upstreams (it only separated a think block that never came), and is
+   * text as it always was for the others.
+   */
   private flushThinkTags(events: ResponsesStreamEvent[]): void {
-    for (const segment of this.thinkTags?.flush() ?? []) {
+    for (const segment of this.thinkTags.flush()) {
       if (segment.kind === 'reasoning') this.reasoningDelta(segment.text, events);
-      else if (segment.text.trim() !== '') this.textDelta(segment.text, events);
+      else if (segment.text.trim() !== '' || this.quirks.reasoningField !== 'think-tags') this.textDelta(segment.text, events);
     }
   }
 
@@ -261,6 +286,30 @@ export class ChatStreamToResponsesEvents {
     events.push(
       { type: 'response.reasoning_summary_text.done', item_id: id, output_index: outputIndex, summary_index: 0, text },
       { type: 'response.reasoning_summary_part.done', item_id: id, output_index: outputIndex, summary_index: 0, part: { type: 'summary_text', text } },
+      { type: 'response.output_item.done', output_index: outputIndex, item },
+    );
+    this.done.push({ outputIndex, item });
+  }
+
+  /**
+   * The provider state to replay, as one reasoning item with nothing to show: `reasoning_details`
+   * often end after the text they belong to (a late signature, an encrypted block after the tool
+   * call), and a call's extra_content arrives with the call, after any reasoning item closed.
+   */
+  private closeReplayState(events: ResponsesStreamEvent[]): void {
+    const toolCallExtras: Record<string, unknown> = {};
+    for (const call of this.calls) if (call.extra && call.callId) toolCallExtras[call.callId] = call.extra;
+    if (this.details.isEmpty && Object.keys(toolCallExtras).length === 0) return;
+    const outputIndex = this.nextOutputIndex++;
+    const id = this.newItemId('rs');
+    const item: ResponsesOutputItem = {
+      type: 'reasoning',
+      id,
+      summary: [],
+      encrypted_content: encodeReasoningEnvelope({ text: '', responseId: this.context.responseId, details: this.details.merged, toolCallExtras }),
+    };
+    events.push(
+      { type: 'response.output_item.added', output_index: outputIndex, item: { type: 'reasoning', id, summary: [] } },
       { type: 'response.output_item.done', output_index: outputIndex, item },
     );
     this.done.push({ outputIndex, item });
@@ -327,6 +376,8 @@ export class ChatStreamToResponsesEvents {
     if (typeof name === 'string' && name !== '' && !call.name) call.name = name;
     const fragment = typeof delta.function?.arguments === 'string' ? delta.function.arguments : '';
     call.args += fragment;
+    const extra = delta.extra_content;
+    if (extra && typeof extra === 'object' && !Array.isArray(extra)) call.extra = { ...call.extra, ...(extra as Record<string, unknown>) };
 
     if (!call.added && call.name) {
       call.added = true;
@@ -425,31 +476,8 @@ export class ChatStreamToResponsesEvents {
       output_text: text,
       usage: this.status === 'in_progress' ? null : convertChatUsage(this.usage, { reasoningSeparate: this.quirks.reasoningTokensSeparate }),
       error: this.error,
-      incomplete_details: null,
+      incomplete_details: this.incompleteReason ? { reason: this.incompleteReason } : null,
       previous_response_id: this.context.previousResponseId ?? null,
     };
   }
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The raw text of a freeform tool call: `{"input": "..."}` as exposed, or raw text if the model ignored that. */
-function customToolInput(args: string): string {
-  try {
-    const parsed = JSON.parse(args) as unknown;
-    if (parsed && typeof parsed === 'object' && typeof (parsed as Record<string, unknown>)[CUSTOM_TOOL_ARGUMENT] === 'string') {
-      return (parsed as Record<string, string>)[CUSTOM_TOOL_ARGUMENT];
-    }
-    if (typeof parsed === 'string') return parsed;
-  } catch {
-    // not JSON: the model sent the patch itself
-  }
-  return args;
 }

@@ -63,3 +63,34 @@ describe('convertChatResponseToResponse with provider quirks', () => {
     expect(response.output_text).toBe('4');
   });
 });
+
+describe('convertChatResponseToResponse: provider state that must come back', () => {
+  it('reads reasoning_details and a tool call\'s extra_content from a whole message', () => {
+    const details = [{ type: 'reasoning.text', text: 'Call the tool.', signature: 'EvgC', format: 'anthropic-claude-v1', index: 0 }];
+    const extra = { google: { thought_signature: '<Signature A>' } };
+    const response = convertChatResponseToResponse(
+      {
+        choices: [
+          {
+            message: {
+              role: 'assistant',
+              content: null,
+              reasoning_details: details,
+              tool_calls: [{ id: 'function-call-1', type: 'function', function: { name: 'mcp__demo__echo_text', arguments: '{}' }, extra_content: extra }],
+            },
+            finish_reason: 'tool_calls',
+          },
+        ],
+      },
+      context,
+    );
+    expect(response.output.map((i) => i.type)).toEqual(['reasoning', 'function_call', 'reasoning']);
+    expect(response.output[0]).toMatchObject({ summary: [{ type: 'summary_text', text: 'Call the tool.' }] });
+    expect(decodeReasoningEnvelope((response.output[2] as { encrypted_content: string }).encrypted_content)).toMatchObject({ details, toolCallExtras: { 'function-call-1': extra } });
+  });
+
+  it('keeps the usage of an error body', () => {
+    const response = convertChatResponseToResponse({ error: { message: 'upstream broke' }, usage: { prompt_tokens: 12, completion_tokens: 0 } }, context);
+    expect(response).toMatchObject({ status: 'failed', usage: { input_tokens: 12 } });
+  });
+});

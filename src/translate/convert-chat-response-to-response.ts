@@ -1,7 +1,6 @@
 import type { ChatChunk, ChatResponse, ResponsesResponse } from './types.js';
 import { ChatStreamToResponsesEvents, type ResponseContext } from './chat-stream-to-responses-events.js';
 import { mapChatFinishReason } from './map-chat-finish-reason.js';
-import { mapInStreamError } from './map-upstream-error.js';
 
 /**
  * A blocking chat completion → the Responses response. It is replayed through the stream state
@@ -14,7 +13,8 @@ export function convertChatResponseToResponse(chat: ChatResponse, context: Respo
     return translator.response;
   }
   if (chat.error !== undefined && chat.error !== null) {
-    translator.fail(mapInStreamError(chat.error, context.upstreamHost));
+    // As one chunk: the usage it may carry is kept on the failed response.
+    translator.push({ error: chat.error, usage: chat.usage });
     return translator.response;
   }
   translator.push(convertChatResponseToChunk(chat));
@@ -38,6 +38,7 @@ export function convertChatResponseToChunk(chat: ChatResponse): ChatChunk {
         index: 0,
         delta: {
           reasoning_content: message.reasoning_content ?? message.reasoning ?? undefined,
+          reasoning_details: message.reasoning_details ?? undefined,
           content: message.content ?? undefined,
           refusal: message.refusal ?? undefined,
           tool_calls: (message.tool_calls ?? []).map((call, index) => ({
@@ -45,6 +46,7 @@ export function convertChatResponseToChunk(chat: ChatResponse): ChatChunk {
             id: call?.id,
             type: 'function' as const,
             function: { name: call?.function?.name, arguments: call?.function?.arguments ?? '' },
+            ...(call?.extra_content !== undefined && { extra_content: call.extra_content }),
           })),
         },
         finish_reason: choice?.finish_reason ?? 'stop',

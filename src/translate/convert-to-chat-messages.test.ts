@@ -171,6 +171,51 @@ describe('convertToChatMessages', () => {
   });
 });
 
+describe('convertToChatMessages: provider state from the envelopes', () => {
+  const replayState = (details?: unknown[], toolCallExtras?: Record<string, unknown>): ResponsesInputItem => ({
+    type: 'reasoning',
+    summary: [],
+    encrypted_content: encodeReasoningEnvelope({ text: '', responseId: 'resp_1', details, toolCallExtras }),
+  });
+  const signature = { google: { thought_signature: '<Signature A>' } };
+  const details = [{ type: 'reasoning.text', text: 'Look first.', signature: 'EqcD', format: 'anthropic-claude-v1', index: 0 }];
+
+  it('puts reasoning_details back on the assistant message of their turn, and the signature on its call', () => {
+    const messages = convertToChatMessages([
+      user('list files'),
+      reasoning('Look first.'),
+      call('function-call-1', 'exec_command', '{"cmd":"ls"}'),
+      call('function-call-2', 'exec_command', '{"cmd":"pwd"}'),
+      replayState(details, { 'function-call-1': signature }),
+      output('function-call-1', 'a'),
+      output('function-call-2', '/'),
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'done' }] },
+      user('thanks'),
+    ]);
+    expect(messages[1]).toEqual({
+      role: 'assistant',
+      content: null,
+      reasoning_content: 'Look first.',
+      reasoning_details: details,
+      tool_calls: [
+        { id: 'function-call-1', type: 'function', function: { name: 'exec_command', arguments: '{"cmd":"ls"}' }, extra_content: signature },
+        { id: 'function-call-2', type: 'function', function: { name: 'exec_command', arguments: '{"cmd":"pwd"}' } },
+      ],
+    });
+    // A turn without replay state gets none, and a replay item shows no text as reasoning.
+    expect(messages[4]).toEqual({ role: 'assistant', content: 'done' });
+  });
+
+  it('attaches state that ends a text answer to that answer, and drops state no assistant message follows', () => {
+    const messages = convertToChatMessages([user('hi'), { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Hello' }] }, replayState(details), user('bye')]);
+    expect(messages[1]).toEqual({ role: 'assistant', content: 'Hello', reasoning_details: details });
+    expect(convertToChatMessages([user('hi'), replayState(details), user('again')])).toEqual([
+      { role: 'user', content: 'hi' },
+      { role: 'user', content: 'again' },
+    ]);
+  });
+});
+
 describe('convertToChatMessages on frozen content', () => {
   it('converts frozen content once: the same text each turn, and the same result as unfrozen', () => {
     const items = deepFreeze([

@@ -5,7 +5,8 @@ import type {
   ResponsesContentPart,
   ResponsesInputItem,
 } from './types.js';
-import { decodeReasoningEnvelope } from './reasoning-envelope.js';
+import { decodeReasoningEnvelope, type ReasoningEnvelope } from './reasoning-envelope.js';
+import { appendReasoningDetails, ProviderStateReplay } from './replay-provider-state.js';
 import { flattenToolName } from './tool-name-map.js';
 import { CUSTOM_TOOL_ARGUMENT } from './convert-to-chat-tools.js';
 import { TranslationError } from './translation-error.js';
@@ -124,8 +125,7 @@ function convertToolOutput(output: unknown, path: string): { text: string; image
   return { text: texts.join('\n'), images };
 }
 
-function reasoningTextOf(item: { encrypted_content?: unknown; content?: unknown }): string | undefined {
-  const envelope = decodeReasoningEnvelope(item.encrypted_content);
+function reasoningTextOf(item: { content?: unknown }, envelope: ReasoningEnvelope | undefined): string | undefined {
   if (envelope) return envelope.text;
   // A foreign reasoning item (e.g. from OpenAI itself) may still carry raw reasoning text.
   if (Array.isArray(item.content)) {
@@ -155,7 +155,9 @@ export function convertToChatMessages(items: ResponsesInputItem[], options: Conv
   const messages: ChatMessage[] = [];
   let open: AssistantMessage | undefined; // the assistant turn being assembled
   let pendingReasoning: string[] = [];
+  let pendingDetails: unknown[] = [];
   let pendingImages: ChatContentPart[] = [];
+  const providerState = new ProviderStateReplay();
 
   const assistant = (): AssistantMessage => {
     if (!open) {
@@ -167,7 +169,9 @@ export function convertToChatMessages(items: ResponsesInputItem[], options: Conv
   };
   const closeAssistant = () => {
     if (open && pendingReasoning.length > 0) attachReasoning(open, pendingReasoning.join('\n\n'));
+    if (open && pendingDetails.length > 0) appendReasoningDetails(open, pendingDetails);
     pendingReasoning = [];
+    pendingDetails = [];
     open = undefined;
   };
   const attachReasoning = (message: AssistantMessage, text: string) => {
@@ -224,7 +228,11 @@ export function convertToChatMessages(items: ResponsesInputItem[], options: Conv
         return;
       }
       case 'reasoning': {
-        const text = reasoningTextOf(item);
+        const envelope = decodeReasoningEnvelope(item.encrypted_content);
+        const details = envelope ? providerState.read(envelope) : undefined;
+        // Replay state is written after the text and calls of its turn: it goes on the turn's message when it closes.
+        if (details) pendingDetails.push(...details);
+        const text = reasoningTextOf(item, envelope);
         if (text) {
           // Reasoning opens an assistant turn: it belongs to the calls/text that follow it.
           if (open) closeAssistant();
@@ -269,6 +277,7 @@ export function convertToChatMessages(items: ResponsesInputItem[], options: Conv
   });
   closeAssistant();
   flushImages();
+  providerState.restoreToolCallExtras(messages);
 
   return repairToolSequence(restoreReasoning(messages, options.reasoningLookup));
 }

@@ -5,8 +5,12 @@
 // Always on, for every provider (no switch needed):
 // - assistant and tool message content is a string (never a content-part array);
 // - an `{"error": …}` inside a 200 stream, or finish_reason "error", ends the response as failed;
-// - reasoning is read from `reasoning_content` or `reasoning`, whichever arrives, and from
-//   Magistral-style `{"type":"thinking"}` content parts;
+// - reasoning is read from `reasoning_content` or `reasoning`, whichever arrives, from
+//   Magistral-style `{"type":"thinking"}` content parts, from OpenRouter's `reasoning_details`, and
+//   from a `<think>` block that opens the content;
+// - `reasoning_details` and a tool call's `extra_content` (Gemini's thought signature) go back
+//   unchanged, where they came from;
+// - a finish_reason `length` ends the response incomplete (max_output_tokens);
 // - usage is read from `usage`, from Groq's `x_groq.usage`, or from Kimi's `choices[0].usage`.
 
 /** What a provider-specific finish_reason means. */
@@ -17,7 +21,8 @@ export interface ProviderQuirks {
    * Where the provider puts reasoning, both ways. `reasoning_content` (DeepSeek, Kimi, Qwen, GLM)
    * or `reasoning` (OpenRouter, Ollama, Groq parsed): the field replayed on assistant messages.
    * `think-tags`: a reasoning model whose `<think>…</think>` leaks into `content` (vLLM without a
-   * reasoning parser, LM Studio); it is parsed out of the stream, and replayed as reasoning_content.
+   * reasoning parser, LM Studio); replayed as reasoning_content, and blank content it leaves before
+   * a tool call is dropped. (A leading `<think>` block is parsed out for every upstream.)
    */
   reasoningField: 'reasoning_content' | 'reasoning' | 'think-tags';
   /** Which replayed assistant messages carry their reasoning: all that had it, only tool-call ones, none. */

@@ -1,7 +1,8 @@
 // Reasoning models served without a reasoning parser (vLLM without --reasoning-parser, LM Studio,
-// Groq with reasoning_format "raw") put their thinking in `content` as `<think>…</think>` before the
-// answer. Token streams split the tags anywhere ("<th" + "ink>"), so this splitter holds back just
-// enough text to decide, and hands out reasoning and content in order.
+// Groq with reasoning_format "raw", DeepSeek-R1 distills on Together or Hugging Face) put their
+// thinking in `content` as `<think>…</think>` before the answer. Any upstream may do it, so every
+// answer goes through this splitter. Token streams split the tags anywhere ("<th" + "ink>"), so it
+// holds back just enough text to decide, and hands out reasoning and content in order.
 //
 // Only a `<think>` that opens the content counts (after optional whitespace): a literal "<think>"
 // later in an answer, say in code that talks about tags, stays text. After `</think>` everything is
@@ -30,7 +31,12 @@ export class ThinkTagSplitter {
   private state: State = 'start';
   private held = '';
 
-  /** True once the content has shown it is plain text, or the reasoning is over. */
+  /** True once the answer has shown it is plain text: every later piece is content as it stands. */
+  get settledAsContent(): boolean {
+    return this.state === 'content' && this.held === '';
+  }
+
+  /** True while inside the opening <think> block. */
   get inReasoning(): boolean {
     return this.state === 'reasoning-start' || this.state === 'reasoning';
   }

@@ -175,6 +175,8 @@ export interface ChatToolCall {
   id: string;
   type: 'function';
   function: { name: string; arguments: string };
+  /** Provider state that must come back on this call, verbatim: Gemini's `{google: {thought_signature}}`. */
+  extra_content?: Record<string, unknown>;
 }
 
 export type ChatMessage =
@@ -189,6 +191,8 @@ export type ChatMessage =
       reasoning_content?: string;
       /** The same reasoning, for providers that name the field `reasoning` (OpenRouter, Ollama). */
       reasoning?: string;
+      /** OpenRouter's structured reasoning blocks, sent back exactly as they came. */
+      reasoning_details?: unknown[];
     }
   | { role: 'tool'; tool_call_id: string; content: string };
 
@@ -229,6 +233,8 @@ export interface ChatToolCallDelta {
   id?: string;
   type?: 'function';
   function?: { name?: string; arguments?: string };
+  /** Gemini: `{google: {thought_signature}}`, to be sent back on the same call. */
+  extra_content?: unknown;
 }
 
 /** A part of a content array in an answer: Magistral streams its thinking this way. */
@@ -244,6 +250,8 @@ export interface ChatChunkDelta {
   content?: string | ChatAnswerContentPart[] | null;
   reasoning_content?: string | null;
   reasoning?: string | null;
+  /** OpenRouter: pieces of structured reasoning blocks, merged by type and index. */
+  reasoning_details?: unknown;
   tool_calls?: ChatToolCallDelta[] | null;
   refusal?: string | null;
 }
@@ -271,7 +279,8 @@ export interface ChatResponse {
       content?: string | ChatAnswerContentPart[] | null;
       reasoning_content?: string | null;
       reasoning?: string | null;
-      tool_calls?: Array<{ id?: string; type?: string; function?: { name?: string; arguments?: string } }> | null;
+      reasoning_details?: unknown;
+      tool_calls?: Array<{ id?: string; type?: string; function?: { name?: string; arguments?: string }; extra_content?: unknown }> | null;
       refusal?: string | null;
     };
     finish_reason?: string | null;

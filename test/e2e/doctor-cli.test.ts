@@ -31,7 +31,7 @@ describe('codex-bridge doctor (the real CLI)', () => {
     const result = await runBridge(sandbox!, ['doctor', '--upstream', mock.url, '--model', 'mock-model', '--api-key-env', 'MOCK_KEY'], { env });
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(/^✓ codex — 0\.169\.0 /m);
+    expect(result.stdout).toMatch(/^✓ codex — 0\.171\.0 /m);
     expect(result.stdout).toContain('✓ key accepted — GET /models answered 200 listing 1 model');
     expect(result.stdout).not.toContain('✗');
   });

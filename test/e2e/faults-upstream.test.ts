@@ -6,7 +6,7 @@ import { ensureBuilt } from './ensure-built.js';
 import { codexExec, refusals, shell, toolOutputs, toolResults } from './fault-helpers.js';
 import { sandboxAndMockPerTest } from './sandbox.js';
 
-// The real Codex 0.169 through `codex-bridge run` while the upstream misbehaves: each fault either
+// The real Codex through `codex-bridge run` while the upstream misbehaves: each fault either
 // heals (the bridge or Codex retries, and the task finishes) or ends with a message that says what
 // went wrong. No fault may make Codex run a tool call the model did not finish sending.
 

@@ -67,7 +67,7 @@ async function send(body: Buffer, headers: Record<string, string>, path = '/v1/r
   return { status: reply.status, contentType: String(reply.headers['content-type'] ?? ''), text: reply.text };
 }
 
-/** The reply is a JSON error, a JSON response, or an SSE stream with exactly one terminal event, last. */
+/** The reply is a JSON error, a JSON response, or an SSE stream with exactly one terminal event (completed, incomplete or failed), last. */
 function expectWellFormedReply(reply: Reply): void {
   expect(reply.status).not.toBe(500);
   if (reply.status === 200 && reply.contentType.startsWith('text/event-stream')) {
@@ -77,9 +77,11 @@ function expectWellFormedReply(reply: Reply): void {
       .filter((line): line is string => line !== undefined)
       .map((line) => JSON.parse(line.slice(6)) as { type: string; sequence_number: number });
     expect(events[0]?.type).toBe('response.created');
-    const terminal = events.filter((e) => e.type === 'response.completed' || e.type === 'response.failed');
+    const terminal = events.filter((e) => e.type === 'response.completed' || e.type === 'response.incomplete' || e.type === 'response.failed');
     expect(terminal).toHaveLength(1);
     expect(events.at(-1)).toBe(terminal[0]);
+    // Incomplete only for the output limit (Codex loops on other reasons).
+    if (terminal[0].type === 'response.incomplete') expect((terminal[0] as { response?: { incomplete_details?: unknown } }).response?.incomplete_details).toEqual({ reason: 'max_output_tokens' });
     expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
     return;
   }
@@ -143,7 +145,7 @@ describe('the server, fuzzed', () => {
   );
 
   it(
-    'any upstream answer to a Codex-like request: never a 500, 5xx only as the bridge\'s JSON 502, streams end in completed/failed',
+    'any upstream answer to a Codex-like request: never a 500, 5xx only as the bridge\'s JSON 502, streams end in completed/incomplete/failed',
     async () => {
       const upstreamReply = fc.oneof(
         fc.array(fc.oneof({ weight: 4, arbitrary: junkChunk.map((chunk) => ({ type: 'chunk', chunk }) as UpstreamStreamEvent) }, { weight: 1, arbitrary: fc.constantFrom<UpstreamStreamEvent>({ type: 'done' }, { type: 'malformed', data: '{oops' }) }), { maxLength: 8 }).map(

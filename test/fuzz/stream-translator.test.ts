@@ -1,8 +1,8 @@
 // Property tests of the stream translator (Chat Completions chunks → Responses events), the part
 // of the bridge whose mistakes Codex acts on: an `output_item.done` is recorded and a tool call in
 // it is run. Whatever the upstream sends:
-// - the events start with response.created and end with exactly one response.completed or
-//   response.failed, and nothing comes after it;
+// - the events start with response.created and end with exactly one response.completed,
+//   response.incomplete (finish_reason length) or response.failed, and nothing comes after it;
 // - every output_item.added gets exactly one output_item.done, unless the response failed (then at
 //   most one); deltas only arrive for an item between the two;
 // - a function call is only ever done with the whole of its arguments (the concatenation of every
@@ -45,6 +45,8 @@ const isSafeCount = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 
 
 interface Checked {
   failed: boolean;
+  /** Ended in response.incomplete (the output limit cut the answer). */
+  incomplete: boolean;
   /** Items that got output_item.done, in event order. */
   doneItems: Array<Record<string, any>>;
 }
@@ -54,13 +56,15 @@ function checkEvents(events: ResponsesStreamEvent[]): Checked {
   for (const event of events) expect(() => JSON.stringify(event)).not.toThrow();
   expect(events[0].type).toBe('response.created');
   expect(events[1].type).toBe('response.in_progress');
-  const terminalAt = events.findIndex((e) => e.type === 'response.completed' || e.type === 'response.failed');
+  const terminalAt = events.findIndex((e) => e.type === 'response.completed' || e.type === 'response.incomplete' || e.type === 'response.failed');
   expect(terminalAt).toBe(events.length - 1);
   const terminal = events[terminalAt];
   const failed = terminal.type === 'response.failed';
+  const incomplete = terminal.type === 'response.incomplete';
   const response = terminal.response as Record<string, any>;
   expect(response.id).toBe(RESPONSE_ID);
-  expect(response.status).toBe(failed ? 'failed' : 'completed');
+  expect(response.status).toBe(failed ? 'failed' : incomplete ? 'incomplete' : 'completed');
+  expect(response.incomplete_details).toEqual(incomplete ? { reason: 'max_output_tokens' } : null);
   if (failed) {
     expect(typeof response.error?.code).toBe('string');
     expect(response.error.message).toMatch(/\S/);
@@ -106,6 +110,11 @@ function checkEvents(events: ResponsesStreamEvent[]): Checked {
         expect(item.name).toMatch(/\S/);
       } else if (item.type === 'message') {
         expect(item.content[0].text).toBe(streamed);
+      } else if (item.type === 'reasoning' && item.summary.length === 0) {
+        // Replay state only: shows nothing, carries reasoning_details or tool-call extras.
+        const envelope = decodeReasoningEnvelope(item.encrypted_content);
+        expect(envelope?.text).toBe('');
+        expect(envelope?.details ?? envelope?.toolCallExtras).toBeDefined();
       } else if (item.type === 'reasoning') {
         expect(item.summary[0].text).toBe(streamed);
         expect(decodeReasoningEnvelope(item.encrypted_content)?.text).toBe(streamed);
@@ -132,7 +141,7 @@ function checkEvents(events: ResponsesStreamEvent[]): Checked {
     expect(response.output).toEqual(sorted);
     expect(response.output_text).toBe(sorted.filter((i) => i.type === 'message').map((i) => i.content[0].text).join(''));
   }
-  return { failed, doneItems };
+  return { failed, incomplete, doneItems };
 }
 
 const isJson = (text: string) => {
@@ -200,11 +209,12 @@ describe('stream translator, real streams fragmented anywhere', () => {
           // Finished: a finish_reason, or [DONE] without one.
           const sawDone = plan.finish === null ? true : plan.sawDone;
           const chunks = planToChunks(plan, shape);
-          const { failed, doneItems } = checkEvents(run(toolNames, chunks, { kind: 'end', sawDone }));
+          const { failed, incomplete, doneItems } = checkEvents(run(toolNames, chunks, { kind: 'end', sawDone }));
 
           const maybeTruncated = plan.finish === 'length' || plan.finish === null;
           const badArguments = plan.calls.some((call) => !isJson(call.args || '{}'));
           expect(failed).toBe(maybeTruncated && badArguments);
+          expect(incomplete).toBe(!failed && plan.finish === 'length');
           if (failed) {
             // Cut short by a length limit in the middle of the arguments: no call is handed over.
             expect(doneItems.filter((i) => i.type === 'function_call' || i.type === 'custom_tool_call')).toEqual([]);

@@ -9,12 +9,17 @@ export function codexStreamProblems(events: ResponsesStreamEvent[]): string[] {
   if (types[0] !== 'response.created' || types[1] !== 'response.in_progress') problems.push(`starts with ${types.slice(0, 2).join(', ')}`);
   const last = events.at(-1) as { type: string; response?: Record<string, any> } | undefined;
   const end = last?.type;
-  if (end !== 'response.completed' && end !== 'response.failed') problems.push(`ends with ${end}`);
-  if (types.filter((t) => t === 'response.completed' || t === 'response.failed').length !== 1) problems.push('more than one terminal event');
-  for (const forbidden of ['error', 'response.incomplete']) if (types.includes(forbidden)) problems.push(`sends ${forbidden}`);
+  const terminal = ['response.completed', 'response.incomplete', 'response.failed'];
+  if (!terminal.includes(end ?? '')) problems.push(`ends with ${end}`);
+  if (types.filter((t) => terminal.includes(t)).length !== 1) problems.push('more than one terminal event');
+  if (types.includes('error')) problems.push('sends error');
+  // Incomplete only for the output limit: Codex loops on other reasons (codex-protocol.md §5).
+  if (end === 'response.incomplete' && last?.response?.incomplete_details?.reason !== 'max_output_tokens') {
+    problems.push(`incomplete for ${JSON.stringify(last?.response?.incomplete_details)}`);
+  }
   if (typeof last?.response?.id !== 'string') problems.push('the final response has no id');
 
-  if (end === 'response.completed') {
+  if (end === 'response.completed' || end === 'response.incomplete') {
     // Every item added is done, after it was added, with the same id; the response lists exactly those.
     const added = new Map<number, { index: number; id: unknown }>();
     const done: Array<{ outputIndex: number; item: Record<string, any> }> = [];
@@ -56,7 +61,7 @@ export function codexStreamProblems(events: ResponsesStreamEvent[]): string[] {
   return problems;
 }
 
-/** The response the stream ended with (`response.completed` or `response.failed`). */
+/** The response the stream ended with (`response.completed`, `response.incomplete` or `response.failed`). */
 export function finalResponse(events: ResponsesStreamEvent[]): ResponsesResponse {
   const last = events.at(-1);
   if (typeof last?.response !== 'object' || last.response === null) throw new Error(`the stream ends with ${last?.type}, which carries no response`);

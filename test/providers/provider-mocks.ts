@@ -21,7 +21,8 @@ export const PROVIDER_MOCKS: ProviderMock[] = [
   // Qwen's chat template: "System message must be at the beginning."
   { id: 'qwen', exposesReasoning: true, rules: { reasoningField: 'reasoning_content', singleLeadingSystem: true } },
   { id: 'glm', exposesReasoning: true, rules: { reasoningField: 'reasoning_content' } },
-  { id: 'openrouter', exposesReasoning: true, rules: { reasoningField: 'reasoning' } },
+  // In front of Anthropic: reasoning and reasoning_details, and a tool-call turn must carry its signed thinking block back.
+  { id: 'openrouter', exposesReasoning: true, rules: { reasoningField: 'reasoning', withReasoningDetails: true, reasoning: 'anthropic' } },
   // messages[].name refused; parsed reasoning in `reasoning`; usage in x_groq.
   { id: 'groq', exposesReasoning: true, rules: { reasoningField: 'reasoning', usageIn: 'x_groq', rejectMessageFields: ['name'] } },
   // 9-character ids; pydantic-strict: stream_options and reasoning fields on messages → 422.
@@ -40,8 +41,9 @@ export const PROVIDER_MOCKS: ProviderMock[] = [
   },
   // grok-3-mini: reasoning_effort low|high only.
   { id: 'xai', exposesReasoning: true, reasoningTokensSeparate: true, rules: { reasoningField: 'reasoning_content', allowedReasoningEfforts: ['low', 'high'] } },
-  // reasoning_effort none|low|medium|high; no [DONE]; whole, index-less tool calls; thoughts hidden.
-  { id: 'gemini', exposesReasoning: false, rules: { allowedReasoningEfforts: ['none', 'low', 'medium', 'high'], omitDone: true, omitToolCallIndex: true, rejectionStyle: 'gemini' } },
+  // reasoning_effort none|low|medium|high; no [DONE]; whole, index-less tool calls; thoughts hidden;
+  // Gemini 3 signs the first call of each answer and refuses a replayed call without its signature.
+  { id: 'gemini', exposesReasoning: false, rules: { allowedReasoningEfforts: ['none', 'low', 'medium', 'high'], omitDone: true, omitToolCallIndex: true, rejectionStyle: 'gemini', thoughtSignatures: true } },
   { id: 'ollama', exposesReasoning: true, rules: { reasoningField: 'reasoning' } },
   // Jinja chat templates: one leading system message; <think> in content.
   { id: 'lmstudio', exposesReasoning: true, rules: { reasoningField: 'think-tags', singleLeadingSystem: true } },

@@ -6,6 +6,7 @@ import { CodexConversation, startProviderBridge } from './codex-client.js';
 import { codexStreamProblems } from './codex-stream-checks.js';
 import { PROVIDER_MOCKS } from './provider-mocks.js';
 import type { ChatRequest } from '../../src/translate/types.js';
+import { mockThoughtSignature, reasoningDetailsOf } from '../helpers/mock-replay-rules.js';
 
 const shell = (cmd: string) => ({ name: 'exec_command', arguments: JSON.stringify({ cmd }) });
 const LOOP: MockTurn[] = [
@@ -22,14 +23,23 @@ const upstreamChecks: Record<string, (last: ChatRequest) => void> = {
   kimi: (last) => expect(assistantsOf(last).map((m) => m.reasoning_content)).toEqual(['First, list the files.', 'Now read both at once.']),
   qwen: (last) => expect(last.messages.filter((m) => m.role === 'system')).toHaveLength(1),
   glm: (last) => expect('parallel_tool_calls' in last).toBe(false),
-  openrouter: (last) => expect(assistantsOf(last).map((m) => m.reasoning)).toEqual(['First, list the files.', 'Now read both at once.']),
+  openrouter: (last) => {
+    expect(assistantsOf(last).map((m) => m.reasoning)).toEqual(['First, list the files.', 'Now read both at once.']);
+    // The signed thinking blocks, back unchanged.
+    expect(assistantsOf(last).map((m) => m.reasoning_details)).toEqual(['First, list the files.', 'Now read both at once.'].map(reasoningDetailsOf));
+  },
   groq: (last) => expect(assistantsOf(last).every((m) => m.reasoning === undefined && m.reasoning_content === undefined)).toBe(true),
   mistral: (last) => {
     expect('stream_options' in last).toBe(false);
     expect(assistantsOf(last).flatMap((m) => m.tool_calls.map((c: { id: string }) => c.id))).toEqual(['M00000001', 'M00000002', 'M00000003']);
   },
   xai: (last) => expect(assistantsOf(last).every((m) => m.reasoning_content === undefined)).toBe(true),
-  gemini: (last) => expect(last.stream_options).toEqual({ include_usage: true }),
+  gemini: (last) => {
+    expect(last.stream_options).toEqual({ include_usage: true });
+    // Each turn's first call carries the signature it came with; the parallel one after it none.
+    const calls = assistantsOf(last).flatMap((m) => m.tool_calls);
+    expect(calls.map((c) => c.extra_content?.google?.thought_signature)).toEqual([mockThoughtSignature(calls[0].id), mockThoughtSignature(calls[1].id), undefined]);
+  },
   ollama: (last) => expect(assistantsOf(last).map((m) => m.reasoning)).toEqual(['First, list the files.', 'Now read both at once.']),
   lmstudio: (last) => expect(last.messages[0].role).toBe('system'),
   vllm: (last) => expect(last.messages.filter((m) => m.role === 'system')).toHaveLength(1),

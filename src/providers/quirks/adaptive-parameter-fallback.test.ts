@@ -54,6 +54,33 @@ describe('withoutParameter', () => {
   });
 });
 
+describe('replay state a strict upstream refuses', () => {
+  const withState: ChatRequest = {
+    ...request,
+    messages: [
+      { role: 'user', content: 'q' },
+      {
+        role: 'assistant',
+        content: null,
+        reasoning_details: [{ type: 'reasoning.encrypted', data: 'x' }],
+        tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' }, extra_content: { google: { thought_signature: 's' } } }],
+      },
+      { role: 'tool', tool_call_id: 'c', content: 'x' },
+    ],
+  };
+  it('names reasoning_details and extra_content when a validator quotes them, and drops them', () => {
+    const mistral = (field: string) => `{"detail":[{"type":"extra_forbidden","loc":["body","messages",1,"assistant","${field}"],"msg":"Extra inputs are not permitted"}]}`;
+    expect(refusedParameter(422, mistral('reasoning_details'), withState)).toBe('reasoning_details');
+    expect(refusedParameter(422, mistral('extra_content'), withState)).toBe('extra_content');
+    // Gemini asking for a signature is not a refusal of one.
+    expect(refusedParameter(400, 'Function call is missing a thought_signature in functionCall parts.', withState)).toBeUndefined();
+    const bare = withoutParameter(withoutParameter(withState, 'reasoning_details'), 'extra_content');
+    expect(bare.messages[1]).toEqual({ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] });
+    expect(requestHasParameter(bare, 'extra_content')).toBe(false);
+    expect(withoutParameter(request, 'extra_content')).toBe(request);
+  });
+});
+
 describe('ParameterFallback', () => {
   it('remembers what was refused and leaves it out of every later request', () => {
     const fallback = new ParameterFallback();

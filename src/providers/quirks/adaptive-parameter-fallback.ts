@@ -23,14 +23,16 @@ export const DROPPABLE_PARAMETERS = [
   'temperature',
   'top_p',
   'user',
-  // Fields on replayed assistant messages.
+  // Fields on replayed assistant messages, and on their tool calls.
   'reasoning_content',
   'reasoning',
+  'reasoning_details',
+  'extra_content',
 ] as const;
 
 export type DroppableParameter = (typeof DROPPABLE_PARAMETERS)[number];
 
-const MESSAGE_FIELDS = new Set<DroppableParameter>(['reasoning_content', 'reasoning']);
+const MESSAGE_FIELDS = new Set<DroppableParameter>(['reasoning_content', 'reasoning', 'reasoning_details', 'extra_content']);
 
 /** Words an upstream uses when it refuses a field (not when it refuses a value, or wants one back). */
 const REFUSAL = /unrecogni[sz]ed|unknown (name|parameter|field|argument)|unsupported|not supported|does not support|not permitted|extra_forbidden|extra inputs|not allowed|cannot find field|invalid (parameter|argument|field)|is not a valid (parameter|field)/i;
@@ -54,7 +56,10 @@ export function requestHasParameter(request: ChatRequest, name: DroppableParamet
       return (request.tools ?? []).some((t) => t.function.strict !== undefined) || (request.response_format?.type === 'json_schema' && request.response_format.json_schema.strict !== undefined);
     case 'reasoning_content':
     case 'reasoning':
+    case 'reasoning_details':
       return request.messages.some((m) => m.role === 'assistant' && (m as Record<string, unknown>)[name] !== undefined);
+    case 'extra_content':
+      return request.messages.some((m) => m.role === 'assistant' && (m.tool_calls ?? []).some((call) => call.extra_content !== undefined));
     default:
       return (request as unknown as Record<string, unknown>)[name] !== undefined;
   }
@@ -79,11 +84,18 @@ export function withoutParameter(request: ChatRequest, name: DroppableParameter)
       return out;
     case 'reasoning_content':
     case 'reasoning':
+    case 'reasoning_details':
       out.messages = out.messages.map((m) => {
         if (m.role !== 'assistant' || !(name in m)) return m;
         const copy = { ...m };
         delete copy[name];
         return copy;
+      });
+      return out;
+    case 'extra_content':
+      out.messages = out.messages.map((m) => {
+        if (m.role !== 'assistant' || !m.tool_calls?.some((call) => call.extra_content !== undefined)) return m;
+        return { ...m, tool_calls: m.tool_calls.map(({ extra_content: _extra, ...call }) => call) };
       });
       return out;
     default:

@@ -5,6 +5,7 @@
 // - this file                        which profile applies to an upstream, with --quirk on top
 // - upstream-adaptation.ts           the quirks of one server, resolved once
 // - adaptive-parameter-fallback.ts   parameters an upstream refused, dropped from then on
+// - adaptive-message-shape.ts        conversation shapes a chat template refused, reshaped from then on
 // The switches themselves (ProviderQuirks, DEFAULT_QUIRKS) are defined beside the translators that
 // apply them (src/translate/provider-quirks.ts, apply-request-quirks.ts). README.md lists them all.
 

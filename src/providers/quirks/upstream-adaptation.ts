@@ -1,3 +1,4 @@
+import { MessageShapeFallback } from './adaptive-message-shape.js';
 import { ParameterFallback } from './adaptive-parameter-fallback.js';
 import { resolveQuirks } from './index.js';
 import type { ProviderQuirks } from '../../translate/provider-quirks.js';
@@ -6,6 +7,8 @@ import type { ProviderQuirks } from '../../translate/provider-quirks.js';
 export interface UpstreamAdaptation {
   quirks: ProviderQuirks;
   fallback: ParameterFallback;
+  /** The conversation shapes its chat template refused. */
+  shape: MessageShapeFallback;
 }
 
 /** What picks the quirks: the server's options object (the same object for every request of one server). */
@@ -25,7 +28,7 @@ export function upstreamAdaptationFor(options: AdaptationSource): UpstreamAdapta
   let adaptation = adaptations.get(options);
   if (!adaptation) {
     const resolved = resolveQuirks({ provider: options.provider, upstream: options.upstream, overrides: options.quirks });
-    adaptation = { quirks: resolved.quirks, fallback: new ParameterFallback() };
+    adaptation = { quirks: resolved.quirks, fallback: new ParameterFallback(), shape: new MessageShapeFallback() };
     adaptations.set(options, adaptation);
     const forced = Object.keys(options.quirks ?? {});
     options.log?.(
