@@ -3,9 +3,8 @@ import { createParser, type ParseError } from 'eventsource-parser';
 import type { BridgeOptions } from './bridge-options.js';
 import { makeSecretRedactor } from './redact-secrets.js';
 import { encodeChatRequest } from './encode-chat-request.js';
-import { ChatChunkDecoder, classifyChunkData } from './chat-chunk-decoder.js';
 import { UpstreamConnectionError, type UpstreamCallOptions, type UpstreamClient, type UpstreamReply, type UpstreamStreamEvent } from './upstream-types.js';
-import type { ChatRequest } from '../translate/types.js';
+import type { ChatChunk, ChatRequest } from '../translate/types.js';
 
 // The one place the bridge talks to the Chat Completions provider: a keep-alive undici Pool to the
 // upstream origin, bounded retries before anything reaches the client, and SSE parsing into
@@ -161,6 +160,18 @@ async function readSuccess(
   }
 }
 
+/** An SSE event's data → the chunk it carries, the end of the stream, or data that is not a chunk. */
+function classifyChunkData(data: string): UpstreamStreamEvent {
+  if (data.trim() === '[DONE]') return { type: 'done' };
+  try {
+    const parsed: unknown = JSON.parse(data);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return { type: 'chunk', chunk: parsed as ChatChunk };
+  } catch {
+    // fall through
+  }
+  return { type: 'malformed', data };
+}
+
 /**
  * SSE bytes → events, however the bytes were split, the events of each read of `source` together.
  * A streaming TextDecoder keeps a multi-byte character that straddles two reads intact. Ends at EOF
@@ -170,10 +181,9 @@ async function readSuccess(
 export async function* parseSseBatches(source: AsyncIterable<Uint8Array>): AsyncGenerator<UpstreamStreamEvent[]> {
   let batch: UpstreamStreamEvent[] = [];
   let tooLong = false;
-  const chunks = new ChatChunkDecoder();
   const parser = createParser({
     maxBufferSize: SSE_EVENT_CAP,
-    onEvent: (event) => batch.push(chunks.decode(event.data)),
+    onEvent: (event) => batch.push(classifyChunkData(event.data)),
     onError: (error: ParseError) => {
       if (error.type === 'max-buffer-size-exceeded') tooLong = true;
     },
