@@ -4,6 +4,7 @@ import { registerDoctor } from './doctor.js';
 import { registerServe } from './serve.js';
 import { registerRun } from './run.js';
 import { registerSessions } from './sessions.js';
+import { registerTrust } from './trust.js';
 import { UsageError } from '../output/usage-error.js';
 
 // Each command file registers its flags here and lazy-imports its implementation in the action,
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerRun(program);
   registerSessions(program);
+  registerTrust(program);
   registerConfig(program);
   registerDoctor(program);
   return program;
