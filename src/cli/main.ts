@@ -3,6 +3,7 @@ import { registerConfig } from './config.js';
 import { registerDoctor } from './doctor.js';
 import { registerServe } from './serve.js';
 import { registerRun } from './run.js';
+import { registerResume } from './resume.js';
 import { registerSessions } from './sessions.js';
 import { registerTrust } from './trust.js';
 import { UsageError } from '../output/usage-error.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerServe(program);
   registerRun(program);
+  registerResume(program);
   registerSessions(program);
   registerTrust(program);
   registerConfig(program);
