@@ -6,6 +6,7 @@ import { registerRun } from './run.js';
 import { registerResume } from './resume.js';
 import { registerSessions } from './sessions.js';
 import { registerTrust } from './trust.js';
+import { registerUsage } from './usage.js';
 import { UsageError } from '../output/usage-error.js';
 
 // Each command file registers its flags here and lazy-imports its implementation in the action,
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerResume(program);
   registerSessions(program);
+  registerUsage(program);
   registerTrust(program);
   registerConfig(program);
   registerDoctor(program);
