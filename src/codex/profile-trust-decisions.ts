@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'smol-toml';
-import { isTrustLevel, type TrustDecision } from '../trust/trust-store.js';
+import { isTrustLevel } from '../trust/trust-levels.js';
+import type { TrustDecision } from '../trust/trust-store.js';
 
 // Codex saves the TUI's "Trust this folder?" answer into the active profile — ours, which is
 // deleted when the run ends. The bridge writes the answers it keeps (src/trust) into each profile

@@ -27,18 +27,32 @@ function prices(): Prices {
   return (loaded ??= createRequire(import.meta.url)('@pydantic/genai-prices') as Prices);
 }
 
+/** How long after the bridge is up the database is loaded: past the start of the command `run` spawns, which it would slow down (2 cores). */
+const PRELOAD_DELAY_MS = 1_000;
+
+/** A server on this machine: never in the database, so never worth loading it for. */
+function isLocal(upstreamUrl: string): boolean {
+  try {
+    const host = new URL(upstreamUrl).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || host === '0.0.0.0' || host.startsWith('127.');
+  } catch {
+    return true;
+  }
+}
+
 /**
- * Loads the database on a later turn of the event loop, so that the first priced request does not
- * pay for it: `run` and `serve` call this once the bridge is up, while Codex starts.
+ * Loads the database a moment after the bridge is up, so that the first priced request does not
+ * wait for it (a request that comes sooner loads it itself). Nothing for a local upstream.
  */
-export function preloadPrices(): void {
-  setImmediate(() => {
+export function preloadPrices(upstreamUrl: string): void {
+  if (isLocal(upstreamUrl)) return;
+  setTimeout(() => {
     try {
       prices();
     } catch {
       // priceRequest will say null
     }
-  }).unref();
+  }, PRELOAD_DELAY_MS).unref();
 }
 
 const providerByUrl = new Map<string, string | null>();
@@ -46,6 +60,7 @@ const providerByUrl = new Map<string, string | null>();
 /** The database's provider id for an upstream base URL, or null. */
 export function pricedProviderOf(upstreamUrl: string): string | null {
   let id = providerByUrl.get(upstreamUrl);
+  if (id === undefined && isLocal(upstreamUrl)) id = null;
   if (id === undefined) {
     try {
       id = prices().findProvider({ providerApiUrl: upstreamUrl })?.id ?? null;

@@ -164,7 +164,8 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
   const upstream = upstreamHostOf(options.upstreamHost);
   const setting: UpstreamSetting = { ...options.upstreamSetting, upstreamUrl: savedUpstreamUrl(options.upstreamSetting?.upstreamUrl) };
   const store = options.store;
-  preloadPrices();
+  // Only an upstream with a URL can be priced.
+  if (setting.upstreamUrl) preloadPrices(setting.upstreamUrl);
   let disabled = false;
   const warned = new Set<string>();
   /** Each kind of trouble is told once per process, not once per flush. */

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type WriteFileAtomic from 'write-file-atomic';
-import { withFileLock } from '../sessions/file-lock.js';
-import { ensurePrivateDirectory, sessionsHome } from '../sessions/sessions-home.js';
+import { configHome } from '../config/config-home.js';
+import { isTrustLevel } from './trust-levels.js';
 
 // Codex's "Trust this folder?" answers, kept by the bridge. Codex saves the answer into the active
 // profile, which for `run` is a temporary one deleted when the run ends: the bridge reads it from
@@ -37,10 +37,6 @@ export interface TrustStore {
 
 export const TRUST_FILE_NAME = 'trust.json';
 const TRUST_SCHEMA_VERSION = 1;
-const TRUST_LEVELS = new Set(['trusted', 'untrusted']);
-
-/** A trust level Codex may write (anything else in a profile is left alone). */
-export const isTrustLevel = (value: unknown): value is string => typeof value === 'string' && TRUST_LEVELS.has(value);
 
 let loadedWriteFileAtomic: typeof WriteFileAtomic | undefined;
 const writeFileAtomic = () => (loadedWriteFileAtomic ??= createRequire(import.meta.url)('write-file-atomic') as typeof WriteFileAtomic);
@@ -106,6 +102,9 @@ export class JsonFileTrustStore implements TrustStore {
 
   /** Read-change-write under the lock; `change` returns the new list, or undefined to leave the file. */
   private async rewrite(change: (current: TrustDecision[]) => TrustDecision[] | undefined): Promise<void> {
+    // Loaded for writing only: `run` reads the answers before it spawns Codex.
+    const { withFileLock } = await import('../sessions/file-lock.js');
+    const { ensurePrivateDirectory } = await import('../sessions/sessions-home.js');
     ensurePrivateDirectory(path.dirname(this.location));
     await withFileLock(this.location, {}, async () => {
       const next = change(await readDecisions(this.location));
@@ -116,7 +115,7 @@ export class JsonFileTrustStore implements TrustStore {
   }
 }
 
-/** This codex-bridge's trust store: trust.json beside sessions.json. Throws if the home cannot be located. */
+/** This codex-bridge's trust store: trust.json beside sessions.json and config.json. */
 export function openTrustStore(env: NodeJS.ProcessEnv = process.env): TrustStore {
-  return new JsonFileTrustStore(path.join(sessionsHome(env), TRUST_FILE_NAME));
+  return new JsonFileTrustStore(path.join(configHome(env), TRUST_FILE_NAME));
 }
