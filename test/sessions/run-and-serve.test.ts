@@ -142,7 +142,9 @@ describe('sessions recorded by codex-bridge run and serve', () => {
       ['user', 'which word?'],
     ]);
     const listed = await runBridge(box, ['sessions', 'list', '--json'], { env });
-    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: one.body.id, title: 'remember the word PAPAYA', requests: 2 })]);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ id: one.body.id, client: 'api', title: 'remember the word PAPAYA', requests: 2, upstreamUrl: upstream.url.replace(/\/+$/, ''), apiKeyEnv: 'MOCK_KEY' }),
+    ]);
   }, 60_000);
 });
 
