@@ -6,6 +6,7 @@ import { startBridgeServer } from '../server/create-bridge-server.js';
 import { startMockUpstream } from '../../test/helpers/mock-upstream.js';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { JsonFileBackend } from './json-file-backend.js';
+import type { ResponseRecord } from './response-record.js';
 import { costOf } from './session-usage.js';
 import { openSessionRecorder, savedUpstreamUrl, withSessionRecorder } from './session-recorder.js';
 import { sessionsFilePath } from './sessions-home.js';
@@ -106,6 +107,41 @@ describe("Codex's own requests count toward their conversation", () => {
     for (const request of captured) await send(request);
     await recorder.close();
     expect((await sessions()).map((s) => [s.id, s.requests])).toEqual([[captured[0].headers['thread-id'], captured.length]]);
+  });
+});
+
+describe('a title request that waits for its conversation', () => {
+  const record = (thread: string, items: unknown[], source: string): ResponseRecord => ({
+    responseId: `resp_${Math.random().toString(36).slice(2)}`,
+    conversation: thread,
+    model: 'm',
+    status: 'completed',
+    httpStatus: 200,
+    usage: { input_tokens: 10, output_tokens: 2, total_tokens: 12, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } },
+    inputItems: items,
+    headers: { 'thread-id': thread, 'session-id': thread, 'x-codex-turn-metadata': JSON.stringify({ thread_source: source }) },
+  });
+  const titleItems = [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Generate a concise, single-line task title.\nUser prompt:\nnever seen' }] }];
+  const ID_TITLE = '01a30000-0000-7000-8000-00000000000a';
+  const ID_OTHER = '01a30000-0000-7000-8000-00000000000b';
+
+  it('does not hold up other sessions, and after five minutes is kept as a record of its own', async () => {
+    let clock = Date.parse('2026-12-01T10:00:00Z');
+    const recorder = await openSessionRecorder({ home, upstreamHost: 'h', store: new SessionStore(), warn: (line) => warnings.push(line), flushDelayMs: 1, now: () => clock });
+    recorder.onResponse(record(ID_TITLE, titleItems, 'thread_title'));
+    // An API client's request meanwhile is written as soon as usual.
+    recorder.onResponse({ ...record(ID_OTHER, [{ role: 'user', content: 'hi' }], 'user'), headers: {} });
+    const deadline = Date.now() + 5_000;
+    while ((await sessions()).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect((await sessions()).map((s) => s.id)).toEqual([ID_OTHER]);
+    clock += 6 * 60_000;
+    await recorder.flush();
+    expect((await sessions()).map((s) => [s.id, s.requests]).sort()).toEqual([
+      [ID_TITLE, 1],
+      [ID_OTHER, 1],
+    ]);
+    await recorder.close();
+    expect(warnings).toEqual([]);
   });
 });
 

@@ -243,8 +243,19 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
   let closed = false;
   let nextRetryMs: number | undefined;
 
+  /** Gives title requests still waiting their time, then places them (a `serve` may run for days). */
+  let titleTimer: NodeJS.Timeout | undefined;
   const schedule = (delay = flushDelayMs) => {
-    if (disabled || timer || flushing || (pending.size === 0 && waitingTitles.length === 0)) return;
+    if (disabled) return;
+    if (waitingTitles.length > 0 && !titleTimer && !closed) {
+      titleTimer = setTimeout(() => {
+        titleTimer = undefined;
+        placeTitles({ before: now() - TITLE_WAIT_MS + 1 });
+        schedule();
+      }, TITLE_WAIT_MS);
+      titleTimer.unref();
+    }
+    if (timer || flushing || pending.size === 0) return;
     timer = setTimeout(() => {
       timer = undefined;
       void flush();
@@ -397,7 +408,9 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
         await flush();
       } finally {
         if (timer) clearTimeout(timer);
+        if (titleTimer) clearTimeout(titleTimer);
         timer = undefined;
+        titleTimer = undefined;
         // If that last write failed, the exit handler gets one more (synchronous) try.
         if (pending.size === 0) process.off('exit', onExit);
       }
