@@ -15,6 +15,12 @@ export interface ConvertToChatRequestOptions {
   reasoningLookup?: ReasoningLookup;
   /** How the upstream bends Chat Completions; without it, the request every provider would get. */
   quirks?: ProviderQuirks;
+  /** The text of each PDF in the input, extracted by the server (for providers that take no files). */
+  pdfText?: (fileData: string) => string | undefined;
+  /** What a tool output without its call gets (convertToChatMessages); default repair. */
+  orphanToolOutputs?: 'repair' | 'reject';
+  /** Told about every repair of the tool-call sequence. */
+  onRepair?: (note: string) => void;
 }
 
 export interface ConvertedChatRequest {
@@ -62,6 +68,9 @@ export function convertToChatRequest(body: ResponsesRequest, options: ConvertToC
     ...convertToChatMessages([...(options.history ?? []), ...inputItems], {
       reasoningLookup: options.reasoningLookup,
       developerRole: options.quirks?.developerRole,
+      files: { mode: (options.quirks ?? DEFAULT_QUIRKS).fileInput, pdfText: options.pdfText },
+      orphanToolOutputs: options.orphanToolOutputs,
+      onRepair: options.onRepair,
     }),
   );
   if (!messages.some((m) => m.role !== 'system')) {

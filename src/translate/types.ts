@@ -76,6 +76,9 @@ export type ResponsesInputItem =
   | ResponsesCustomToolCallOutputItem
   | { type: string; [k: string]: unknown };
 
+/** An input or output item as a response or conversation keeps it: always with an id and a type. */
+export type ResponsesStoredItem = { id: string; type: string } & Record<string, unknown>;
+
 export type ResponsesOutputItem =
   | (ResponsesMessageItem & { type: 'message'; id: string; role: 'assistant'; status: string })
   | (ResponsesReasoningItem & { id: string })
@@ -198,7 +201,9 @@ export type ResponsesStreamEvent = { type: string; sequence_number?: number; [k:
 
 export type ChatContentPart =
   | { type: 'text'; text: string }
-  | { type: 'image_url'; image_url: { url: string; detail?: string } };
+  | { type: 'image_url'; image_url: { url: string; detail?: string } }
+  /** Only for providers that read files (the fileInput quirk `file`): a data URL, or a URL. */
+  | { type: 'file'; file: { filename?: string; file_data: string } };
 
 export interface ChatToolCall {
   id: string;
