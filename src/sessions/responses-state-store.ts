@@ -1,4 +1,4 @@
-import type { ResponsesResponse } from '../translate/types.js';
+import type { ResponsesResponse, ResponsesStoredItem } from '../translate/types.js';
 
 // What the Responses API keeps between requests for clients other than Codex, behind one small
 // async interface so that the server does not depend on where it lives: stored responses (GET and
@@ -9,8 +9,7 @@ import type { ResponsesResponse } from '../translate/types.js';
 // Every method may be slow (a network round trip), none may throw for a missing id: it answers
 // undefined/false instead. Objects passed in and handed out are not to be changed by anyone.
 
-/** An input or output item as stored: always with an id and a type. */
-export type StoredItem = { id: string; type: string } & Record<string, unknown>;
+export type StoredItem = ResponsesStoredItem;
 
 /** A stored response: the response object as sent, and the input it answered. */
 export interface KeptResponse {
