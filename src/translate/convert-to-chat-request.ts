@@ -44,7 +44,7 @@ export function normalizeInput(input: ResponsesRequest['input']): ResponsesInput
   return input;
 }
 
-function optionalNumber(body: ResponsesRequest, key: 'max_output_tokens' | 'temperature' | 'top_p'): number | undefined {
+function optionalNumber(body: ResponsesRequest, key: 'max_output_tokens' | 'temperature' | 'top_p' | 'presence_penalty' | 'frequency_penalty'): number | undefined {
   const value = body[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new TranslationError(`${key} must be a number`, key);
@@ -110,6 +110,10 @@ export function convertToChatRequest(body: ResponsesRequest, options: ConvertToC
   if (temperature !== undefined) request.temperature = temperature;
   const topP = optionalNumber(body, 'top_p');
   if (topP !== undefined) request.top_p = topP;
+  for (const key of ['presence_penalty', 'frequency_penalty'] as const) {
+    const penalty = optionalNumber(body, key);
+    if (penalty !== undefined) request[key] = penalty;
+  }
 
   if (!options.quirks) return { request, toolNames, inputItems, toolCallIds: new Map() };
   return { ...applyRequestQuirks(request, toolNames, options.quirks), inputItems };

@@ -64,6 +64,16 @@ describe('responseRequestFields', () => {
     });
   });
 
+  it('reports what the bridge did where it cannot do what was asked', () => {
+    expect(responseRequestFields({ background: true, service_tier: 'flex', truncation: 'auto', top_logprobs: 5, max_tool_calls: 2 })).toMatchObject({
+      background: false,
+      service_tier: 'default',
+      truncation: 'disabled',
+      top_logprobs: 0,
+      max_tool_calls: null,
+    });
+  });
+
   it('reads a conversation given as an id or as {id}', () => {
     expect(conversationIdOf('conv_a')).toBe('conv_a');
     expect(conversationIdOf({ id: 'conv_b' })).toBe('conv_b');

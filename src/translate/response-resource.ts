@@ -2,7 +2,9 @@ import type { ResponseRequestFields, ResponsesRequest, ResponsesResponse } from 
 
 // The response object (Open Responses `ResponseResource`), which must carry every one of its fields
 // on the blocking response and on every lifecycle event: what came back, and how it was asked for.
-// The second kind comes from the request, else from the defaults api.openai.com reports.
+// The second kind comes from the request, else from the defaults api.openai.com reports; where the
+// bridge cannot do what was asked (background, service tiers, truncation, logprobs, a tool-call
+// limit), it reports what it did instead.
 
 const stringOr = <T>(value: unknown, fallback: T): string | T => (typeof value === 'string' ? value : fallback);
 const numberOr = <T>(value: unknown, fallback: T): number | T => (typeof value === 'number' && Number.isFinite(value) ? value : fallback);
@@ -47,7 +49,8 @@ export function responseRequestFields(request: ResponsesRequest): ResponseReques
   return {
     instructions: stringOr(request.instructions, null),
     max_output_tokens: numberOr(request.max_output_tokens, null),
-    max_tool_calls: numberOr(request.max_tool_calls, null),
+    // Not enforced on a chat upstream: no limit applied.
+    max_tool_calls: null,
     parallel_tool_calls: typeof request.parallel_tool_calls === 'boolean' ? request.parallel_tool_calls : true,
     prompt_cache_key: stringOr(request.prompt_cache_key, null),
     reasoning: { effort: stringOr(reasoning.effort, null), summary: stringOr(reasoning.summary, null) },
@@ -59,10 +62,13 @@ export function responseRequestFields(request: ResponsesRequest): ResponseReques
     text: { format: echoFormat(text.format), verbosity: stringOr(text.verbosity, 'medium') },
     tool_choice: typeof request.tool_choice === 'string' || isObject(request.tool_choice) ? request.tool_choice : 'auto',
     tools: Array.isArray(request.tools) ? request.tools.map(echoTool) : [],
-    top_logprobs: numberOr(request.top_logprobs, 0),
+    // Log probabilities are not passed on.
+    top_logprobs: 0,
     top_p: numberOr(request.top_p, 1),
-    truncation: stringOr(request.truncation, 'disabled'),
-    background: request.background === true,
+    // The bridge never truncates the input: a conversation too long for the model is the upstream's 400.
+    truncation: 'disabled',
+    // Every response runs while its request waits, background or not.
+    background: false,
     presence_penalty: numberOr(request.presence_penalty, 0),
     frequency_penalty: numberOr(request.frequency_penalty, 0),
     user: stringOr(request.user, null),

@@ -249,6 +249,8 @@ export interface ChatRequest {
   max_completion_tokens?: number;
   temperature?: number;
   top_p?: number;
+  presence_penalty?: number;
+  frequency_penalty?: number;
   user?: string;
 }
 
