@@ -13,6 +13,11 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 /** A function tool as a response lists it: description, parameters and strict always present. */
 function echoTool(tool: unknown): unknown {
   if (!isObject(tool) || tool.type !== 'function') return tool;
+  const complete =
+    (typeof tool.description === 'string' || tool.description === null) &&
+    (isObject(tool.parameters) || tool.parameters === null) &&
+    (typeof tool.strict === 'boolean' || tool.strict === null);
+  if (complete) return tool;
   return {
     ...tool,
     description: stringOr(tool.description, null),
@@ -20,6 +25,13 @@ function echoTool(tool: unknown): unknown {
     // The Responses API makes function tools strict unless told otherwise.
     strict: typeof tool.strict === 'boolean' ? tool.strict : true,
   };
+}
+
+/** The request's own array when no tool needs completing: Codex's, kept frozen between turns, whose JSON is then kept too. */
+function echoTools(tools: unknown): unknown[] {
+  if (!Array.isArray(tools)) return [];
+  const echoed = tools.map(echoTool);
+  return echoed.every((tool, i) => tool === tools[i]) ? tools : echoed;
 }
 
 function echoFormat(format: unknown): Record<string, unknown> {
@@ -61,7 +73,7 @@ export function responseRequestFields(request: ResponsesRequest): ResponseReques
     temperature: numberOr(request.temperature, 1),
     text: { format: echoFormat(text.format), verbosity: stringOr(text.verbosity, 'medium') },
     tool_choice: typeof request.tool_choice === 'string' || isObject(request.tool_choice) ? request.tool_choice : 'auto',
-    tools: Array.isArray(request.tools) ? request.tools.map(echoTool) : [],
+    tools: echoTools(request.tools),
     // Log probabilities are not passed on.
     top_logprobs: 0,
     top_p: numberOr(request.top_p, 1),
