@@ -47,9 +47,9 @@ export interface BridgeServer {
   close(): Promise<void>;
 }
 
-type Route = '/healthz' | '/models' | '/responses' | { model: string } | StoredStateRoute | undefined;
+type Route = '/healthz' | '/models' | '/responses' | { model: string } | undefined;
 
-function routeOf(pathname: string): Route {
+function routeOf(pathname: string): Route | StoredStateRoute {
   let path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/v1' || path.startsWith('/v1/')) path = path.slice(3) || '/';
   if (path === '/healthz' || path === '/models' || path === '/responses') return path;
@@ -123,7 +123,7 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
   const createdAt = Math.floor(Date.now() / 1000);
   const modelObject = (id: string) => ({ id, object: 'model', created: createdAt, owned_by: 'codex-bridge' });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, route: Route, method: string, pathname: string): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, route: Route | StoredStateRoute, method: string, pathname: string): Promise<void> {
     guardRequest(req.headers, route === '/healthz' ? '/healthz' : pathname, { token: options.token, boundHost: options.host });
 
     if (route === '/healthz') {
