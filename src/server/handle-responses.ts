@@ -111,8 +111,7 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
   const adaptation = upstreamAdaptationFor(options);
   const prepared = await prepareResponsesInput(request, { store, state: deps.state, writes: deps.writes, quirks: adaptation.quirks });
   if (!('input' in prepared)) return fail(jsonError(prepared.status, prepared.message, prepared.code));
-  const { history, conversationId } = prepared;
-  const previousId = prepared.previousId;
+  const { history, conversationId, previousId } = prepared;
   // Which conversation this is: Codex's thread id, else the named conversation, else the previous_response_id chain's.
   const threadId = headerValue(req.headers['thread-id']);
   conversation =
