@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionStore } from '../sessions/session-store.js';
 import type { ConversationObject, ResponsesStateStore, StoredItem } from '../sessions/responses-state-store.js';
+import { convertToChatMessages } from '../translate/convert-to-chat-messages.js';
 import { itemsForStorage, referencedItemIds, resolveItemReferences } from '../translate/stored-items.js';
 import { TranslationError } from '../translate/translation-error.js';
 import type { ResponsesInputItem } from '../translate/types.js';
@@ -84,6 +85,13 @@ async function newItems(value: unknown, deps: StoredStateDeps): Promise<StoredIt
       throw error;
     }
   }
+  try {
+    // Refused now, as api.openai.com does, rather than by every later turn (files are read then).
+    convertToChatMessages(items, { files: { mode: 'file' } });
+  } catch (error) {
+    if (error instanceof TranslationError) throw invalid(error.message);
+    throw error;
+  }
   return itemsForStorage(items, newItemId);
 }
 
@@ -155,6 +163,7 @@ async function handleConversation(req: IncomingMessage, res: ServerResponse, res
     if (method === 'GET') return sendJson(res, 200, (await state.getConversation(id)) ?? throwing(notFound('Conversation', id)));
     if (method === 'POST') {
       const body = await readJsonObject(req, deps.maxBodyBytes);
+      if (body.metadata === undefined) throw invalid("Missing required parameter: 'metadata'.");
       return sendJson(res, 200, (await state.updateConversation(id, metadataOf(body.metadata))) ?? throwing(notFound('Conversation', id)));
     }
     if (method === 'DELETE') {

@@ -61,8 +61,13 @@ describe('conversations', () => {
     expect((await call(harness, 'GET', '/conversations/conv_nope')).json.error.message).toBe("Conversation with id 'conv_nope' not found.");
     expect((await call(harness, 'POST', '/conversations/conv_nope/items', { items: [user('x')] })).status).toBe(404);
     expect((await call(harness, 'GET', '/conversations')).status).toBe(405);
+    expect((await call(harness, 'POST', '/conversations', { items: [{ type: 'mcp_call', id: 'mcp_1' }] })).json.error.message).toMatch(/unknown input item type "mcp_call"/);
+    expect((await call(harness, 'POST', '/conversations', { items: [{ type: 'message', role: 'robot', content: 'x' }] })).status).toBe(400);
+    const unauthorized = await fetch(`${harness.url}/conversations/conv_1`);
+    expect(unauthorized.status).toBe(401);
 
     const conversation = (await call(harness, 'POST', '/conversations', {})).json;
+    expect((await call(harness, 'POST', `/conversations/${conversation.id}`, {})).json.error.message).toBe("Missing required parameter: 'metadata'.");
     const both = await call(harness, 'POST', '/responses', { model: 'mock-model', input: 'x', conversation: conversation.id, previous_response_id: 'resp_1' });
     expect(both.status).toBe(400);
     expect(both.json.error.message).toMatch(/only providing one of: 'previous_response_id' or 'conversation'/);
