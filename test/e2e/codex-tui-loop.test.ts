@@ -51,8 +51,10 @@ describe.skipIf(!hasTmux)('the everyday loop in the TUI (real Codex under tmux)'
     // First run: Codex asks whether to trust the repository.
     const first = openTerminal(s, run, env);
     terminals.push(first);
-    await first.waitFor((t) => /Trust this folder\?/.test(t), 'the trust question');
-    first.press('Enter');
+    const asksTrust = (t: string) => /Trust this folder\?/.test(t);
+    await first.waitFor(asksTrust, 'the trust question');
+    // Under load the dialog can be drawn before Codex reads keys: press again while it is still there.
+    await first.pressWhile('Enter', asksTrust, 'the trust question to be answered');
     await first.waitFor(ready, 'the Codex prompt');
     await first.type(PROMPT);
     first.press('Enter');

@@ -14,6 +14,11 @@ export interface Terminal {
   /** Types `text` literally and waits until Codex has it, past its paste-burst window. */
   type(text: string): Promise<void>;
   press(key: string): void;
+  /**
+   * Presses `key` until the screen leaves the state `still` describes, for a screen that can drop
+   * a key (a TUI that has drawn its dialog before it reads input). Throws after `tries` presses.
+   */
+  pressWhile(key: string, still: (text: string) => boolean, what: string, tries?: number): Promise<void>;
   kill(): void;
 }
 
@@ -56,6 +61,17 @@ export function openTerminal(sandbox: Sandbox, args: string[], env: NodeJS.Proce
       await new Promise((resolve) => setTimeout(resolve, 300));
     },
     press: (key: string) => void tmux('send-keys', '-t', 'main', key),
+    async pressWhile(key: string, still: (text: string) => boolean, what: string, tries = 4) {
+      for (let attempt = 1; attempt <= tries; attempt++) {
+        tmux('send-keys', '-t', 'main', key);
+        try {
+          await waitFor((t) => !still(t), what, 5_000);
+          return;
+        } catch (error) {
+          if (attempt === tries) throw error;
+        }
+      }
+    },
     kill: () => void spawnSync('tmux', ['-L', socket, 'kill-server']),
   };
 }
