@@ -67,7 +67,7 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
   const profileName = newTemporaryProfileName();
   const childArgs = isCodex ? withProfileArguments(args, profileName) : [...args];
   const token = randomBytes(32).toString('base64url');
-  const options = buildBridgeOptions(selection, flags.quirk, { token, port });
+  const options = buildBridgeOptions(selection, flags.quirk, { token, port, preconnect: true });
   if (selection.notice) process.stderr.write(`${await dimLine(`codex-bridge: ${selection.notice}`, env)}\n`);
 
   const logger = openLogger(flags);

@@ -1,5 +1,5 @@
 import { Agent, request, type Dispatcher } from 'undici';
-import { describeConnectionError } from '../server/upstream-client.js';
+import { describeConnectionError } from '../server/describe-connection-error.js';
 
 // The few HTTP calls doctor makes to the upstream, on its own connection pool (closed afterwards so
 // the process can exit), with a timeout on each, and the key only ever in the Authorization header.

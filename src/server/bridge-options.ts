@@ -10,6 +10,8 @@ export interface BridgeOptions {
   model: string;
   /** Upstream API key. Never logged, never written anywhere. */
   apiKey?: string;
+  /** The name of the variable the key came from, for messages about it (never the key). */
+  apiKeyEnv?: string;
   /** Bearer token clients must present. */
   token: string;
   host: string;
@@ -19,6 +21,11 @@ export interface BridgeOptions {
   keepAliveMs: number;
   /** Give up on an upstream that sends nothing for this long (keep-alives are sent meanwhile). */
   upstreamIdleTimeoutMs: number;
+  /**
+   * Open a connection to the upstream right after start-up (`run`): a dead upstream is known before
+   * the first request, and that request saves the handshake.
+   */
+  preconnect: boolean;
   /** Retries of a 429 / 5xx / connection error before the stream starts. */
   maxRetries: number;
   /** Upper bound on one wait between retries, whatever Retry-After says. */
@@ -38,6 +45,7 @@ export const DEFAULTS = {
   port: 0,
   keepAliveMs: 15_000,
   upstreamIdleTimeoutMs: 600_000,
+  preconnect: false,
   maxRetries: 3,
   maxRetryDelayMs: 8_000,
   maxBodyBytes: 64 * 1024 * 1024,

@@ -8,7 +8,8 @@ import { readRequestBody } from './read-request-body.js';
 import { formatRequestReport, getRequestReport, HttpError, reportRequest, sendHttpError, sendJson } from './send-json.js';
 import { createUpstreamClient } from './upstream-client.js';
 import { makeSecretRedactor } from './redact-secrets.js';
-import type { UpstreamClient } from './upstream-types.js';
+import type { PreconnectFailure, UpstreamClient } from './upstream-types.js';
+import { connectionFix } from './upstream-fix.js';
 import type { ResponseRecord } from '../sessions/response-record.js';
 import { SessionStore } from '../sessions/session-store.js';
 
@@ -36,8 +37,18 @@ export interface BridgeServer {
   port: number;
   /** The host the server is bound to. */
   host: string;
+  /**
+   * The connection to the upstream opened right after start-up, ahead of the first request:
+   * resolves with why it could not be opened (one line, with the fix), or undefined.
+   */
+  upstreamCheck?: Promise<string | undefined>;
   /** Stop accepting, drop open connections (aborting their upstream calls), close the upstream pool. */
   close(): Promise<void>;
+}
+
+/** A failed pre-connect as one line: what happened and what to do. */
+export function preconnectProblem(failure: PreconnectFailure, options: BridgeOptions): string {
+  return `cannot reach upstream ${failure.host}: ${failure.reason}${failure.code ? ` (${failure.code})` : ''} — ${connectionFix(failure, options)}`;
 }
 
 type Route = '/healthz' | '/models' | '/responses' | { model: string } | undefined;
@@ -215,6 +226,17 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
   }
   server.on('error', (error) => options.log?.(`server error: ${clean(error.message)}`));
   setImmediate(() => void loadResponsesHandler().catch(() => {})).unref();
+  // Like the handler, in a later turn: `run` spawns its command first.
+  const upstreamCheck = new Promise<PreconnectFailure | undefined>((resolve) =>
+    setImmediate(() => resolve(options.preconnect ? upstream.preconnect?.() : undefined)).unref(),
+  )
+    .catch(() => undefined)
+    .then((failure) => {
+      if (!failure) return undefined;
+      const line = clean(preconnectProblem(failure, options));
+      options.log?.(`at start-up: ${line}`);
+      return line;
+    });
 
   const address = server.address() as AddressInfo;
   let closing: Promise<void> | undefined;
@@ -222,6 +244,7 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
     url: `http://${urlHost(options.host)}:${address.port}/v1`,
     port: address.port,
     host: options.host,
+    upstreamCheck,
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -4,7 +4,9 @@ import type { BridgeOptions } from './bridge-options.js';
 import { reportRequest, sendJson, sendJsonError } from './send-json.js';
 import { SseWriter, type SseEvent } from './sse-writer.js';
 import { makeSecretRedactor } from './redact-secrets.js';
-import { UpstreamConnectionError, type UpstreamClient, type UpstreamReply } from './upstream-types.js';
+import type { UpstreamClient, UpstreamReply } from './upstream-types.js';
+import { answerForStatus, answerForUnreachable } from './upstream-failure.js';
+import { TurnFailures, turnIdOf } from './turn-failures.js';
 import { refusedParameter, withoutParameter } from '../providers/quirks/adaptive-parameter-fallback.js';
 import { refusedMessageShape } from '../providers/quirks/adaptive-message-shape.js';
 import { upstreamAdaptationFor } from '../providers/quirks/upstream-adaptation.js';
@@ -14,7 +16,6 @@ import { convertToChatRequest } from '../translate/convert-to-chat-request.js';
 import { convertToChatMessages } from '../translate/convert-to-chat-messages.js';
 import { ChatStreamToResponsesEvents, type ResponseContext } from '../translate/chat-stream-to-responses-events.js';
 import { convertChatResponseToChunk, convertChatResponseToResponse } from '../translate/convert-chat-response-to-response.js';
-import { mapUpstreamError } from '../translate/map-upstream-error.js';
 import { TranslationError } from '../translate/translation-error.js';
 import type { ChatResponse, ResponsesRequest, ResponsesResponse } from '../translate/types.js';
 
@@ -47,12 +48,18 @@ function sendError(res: ServerResponse, failure: JsonError, scrub: (text: string
 }
 
 /** What every request of one server needs and need not work out again: made on its first request. */
-const serverConstants = new WeakMap<BridgeOptions, { scrub: (text: string) => string; upstreamHost: string }>();
+interface ServerConstants {
+  scrub: (text: string) => string;
+  upstreamHost: string;
+  /** Failed upstream attempts per Codex turn, so that the bridge's retries and Codex's don't multiply. */
+  turns: TurnFailures;
+}
+const serverConstants = new WeakMap<BridgeOptions, ServerConstants>();
 
-function perServer(options: BridgeOptions): { scrub: (text: string) => string; upstreamHost: string } {
+function perServer(options: BridgeOptions): ServerConstants {
   let constants = serverConstants.get(options);
   if (!constants) {
-    constants = { scrub: makeSecretRedactor(options.apiKey, options.token), upstreamHost: new URL(options.upstream).host };
+    constants = { scrub: makeSecretRedactor(options.apiKey, options.token), upstreamHost: new URL(options.upstream).host, turns: new TurnFailures() };
     serverConstants.set(options, constants);
   }
   return constants;
@@ -68,7 +75,7 @@ function headerValue(value: string | string[] | undefined): string | undefined {
  */
 export async function handleResponses(req: IncomingMessage, res: ServerResponse, body: unknown, deps: ResponsesHandlerDeps): Promise<void> {
   const { options, store } = deps;
-  const { scrub, upstreamHost } = perServer(options);
+  const { scrub, upstreamHost, turns } = perServer(options);
   const responseId = `resp_${randomUUID().replace(/-/g, '')}`;
   const request = body as ResponsesRequest;
   let model = options.model;
@@ -151,6 +158,15 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
     toolCallIds: converted.toolCallIds,
   };
 
+  // Codex's turn, read only once some turn has failed (or this request fails).
+  let turn = turns.empty ? undefined : turnIdOf(req.headers);
+  let failedAttempts = 0;
+  /** Counts this request's failed attempts into its turn; the turn's total once it has none left. */
+  const turnExhausted = (): number | undefined => {
+    turn ??= turnIdOf(req.headers);
+    const total = turns.recordFailures(turn, failedAttempts);
+    return turns.exhausted(turn) ? total : undefined;
+  };
   let reply: UpstreamReply;
   try {
     // Without what this upstream refused before, in the conversation shape it accepts; a new
@@ -160,9 +176,13 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
     for (let round = 0; ; round++) {
       reply = await deps.upstream.chat(upstreamRequest, {
         signal: abort.signal,
-        onRetry: ({ attempt, status, delayMs, reason }) =>
-          options.log?.(`retry ${attempt} of POST ${upstreamHost}/chat/completions in ${delayMs}ms (${status ?? reason})`),
+        maxRetries: turns.retriesFor(turn, options.maxRetries),
+        onRetry: ({ attempt, status, delayMs, reason }) => {
+          failedAttempts++;
+          options.log?.(`retry ${attempt} of POST ${upstreamHost}/chat/completions in ${delayMs}ms (${status ?? reason})`);
+        },
       });
+      if (reply.kind === 'error') failedAttempts++;
       if (reply.kind !== 'error' || round >= MAX_PARAMETER_FALLBACKS) break;
       const refused = refusedParameter(reply.status, reply.bodyText, upstreamRequest);
       const shape = refused ? undefined : refusedMessageShape(reply.status, reply.bodyText, adaptation.shape.learned);
@@ -179,15 +199,15 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
   } catch (error) {
     res.off('close', onClose);
     if (abort.signal.aborted) return report('error', 499);
-    const message = error instanceof UpstreamConnectionError ? error.message : `cannot reach upstream ${upstreamHost}: ${(error as Error)?.message ?? error}`;
-    return fail({ status: 502, error: { message, type: 'server_error', code: 'upstream_unreachable' } });
+    failedAttempts++;
+    return fail(answerForUnreachable(error, options, upstreamHost, turnExhausted()));
   }
 
   if (reply.kind === 'error') {
     res.off('close', onClose);
-    const mapped = mapUpstreamError(reply.status, reply.bodyText, upstreamHost, reply.retryAfterMs);
-    return fail({ ...mapped, headers: mapped.retryAfterSeconds ? { 'retry-after': String(mapped.retryAfterSeconds) } : undefined });
+    return fail(answerForStatus(reply, options, upstreamHost, turnExhausted()));
   }
+  if (!turns.empty) turns.recordSuccess(turn ?? turnIdOf(req.headers));
 
   const translator = new ChatStreamToResponsesEvents(context);
   const finish = (response: ResponsesResponse, httpStatus: number) => {

@@ -96,10 +96,14 @@ describe('upstream faults through serve', () => {
     expect(reply.text).toContain('[redacted]');
   });
 
-  it('names an unreachable upstream', async () => {
+  it('names an unreachable upstream and the fix, as an error Codex does not retry', async () => {
     const harness = await startHarness({ turns: [{ content: 'x' }] }, { upstream: 'http://127.0.0.1:9/v1', maxRetries: 0 });
     const reply = await postResponses(harness.bridge.url, ask);
-    expect(reply.status).toBe(502);
-    expect(JSON.parse(reply.text).error.message).toMatch(/127\.0\.0\.1:9/);
+    expect(reply.status).toBe(400);
+    expect(JSON.parse(reply.text).error).toEqual({
+      message: 'cannot reach upstream 127.0.0.1:9: connection refused (ECONNREFUSED) — nothing listens on 127.0.0.1:9: check --upstream, or start the server',
+      type: 'upstream_unreachable',
+      code: 'invalid_prompt',
+    });
   });
 });
