@@ -5,7 +5,6 @@ import { registerServe } from './serve.js';
 import { registerRun } from './run.js';
 import { registerSessions } from './sessions.js';
 import { errorLine } from '../output/error-line.js';
-import { describePathError } from '../output/path-error.js';
 import { UsageError } from '../output/usage-error.js';
 
 // Each command file registers its flags here and lazy-imports its implementation in the action,
@@ -64,6 +63,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     // A home variable pointing at a file, a read-only directory, a full disk: the user's to fix.
+    const { describePathError } = await import('../output/path-error.js');
     const pathProblem = describePathError(error);
     if (pathProblem) {
       process.stderr.write(`${errorLine(pathProblem)}\n`);

@@ -9,7 +9,6 @@ import { formatRequestReport, getRequestReport, HttpError, reportRequest, sendHt
 import { createUpstreamClient } from './upstream-client.js';
 import { makeSecretRedactor } from './redact-secrets.js';
 import type { PreconnectFailure, UpstreamClient } from './upstream-types.js';
-import { connectionFix } from './upstream-fix.js';
 import type { ResponseRecord } from '../sessions/response-record.js';
 import { SessionStore } from '../sessions/session-store.js';
 
@@ -47,7 +46,9 @@ export interface BridgeServer {
 }
 
 /** A failed pre-connect as one line: what happened and what to do. */
-export function preconnectProblem(failure: PreconnectFailure, options: BridgeOptions): string {
+async function preconnectProblem(failure: PreconnectFailure, options: BridgeOptions): Promise<string> {
+  // Loaded only now: it reads every provider's quirk profile, which start-up need not pay for.
+  const { connectionFix } = await import('./upstream-fix.js');
   return `cannot reach upstream ${failure.host}: ${failure.reason}${failure.code ? ` (${failure.code})` : ''} — ${connectionFix(failure, options)}`;
 }
 
@@ -231,9 +232,9 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
     setImmediate(() => resolve(options.preconnect ? upstream.preconnect?.() : undefined)).unref(),
   )
     .catch(() => undefined)
-    .then((failure) => {
+    .then(async (failure) => {
       if (!failure) return undefined;
-      const line = clean(preconnectProblem(failure, options));
+      const line = clean(await preconnectProblem(failure, options));
       options.log?.(`at start-up: ${line}`);
       return line;
     });
