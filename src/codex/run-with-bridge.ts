@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { dimLine } from '../output/dim-line.js';
 import { buildBridgeOptions } from '../server/build-bridge-options.js';
 import { resolveUpstreamOptions, type UpstreamFlags } from '../config/resolve-upstream-options.js';
+import { resolveUpstreamTimeout } from '../config/upstream-timeout.js';
 import { UsageError } from '../output/usage-error.js';
 import type { BridgeOptions } from '../server/bridge-options.js';
 import type { BridgeServer } from '../server/create-bridge-server.js';
@@ -26,6 +27,8 @@ export interface RunFlags extends UpstreamFlags {
   logFile?: string;
   /** --quirk name=value, repeatable. */
   quirk?: string[];
+  /** --upstream-timeout, e.g. "90s". */
+  upstreamTimeout?: string;
 }
 
 /** What `startBridgeServer` resolves with (a type-only import: the server loads lazily). */
@@ -67,7 +70,12 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
   const profileName = newTemporaryProfileName();
   const childArgs = isCodex ? withProfileArguments(args, profileName) : [...args];
   const token = randomBytes(32).toString('base64url');
-  const options = buildBridgeOptions(selection, flags.quirk, { token, port, preconnect: true });
+  const options = buildBridgeOptions(selection, flags.quirk, {
+    token,
+    port,
+    preconnect: true,
+    upstreamIdleTimeoutMs: resolveUpstreamTimeout(flags.upstreamTimeout, env),
+  });
   if (selection.notice) process.stderr.write(`${await dimLine(`codex-bridge: ${selection.notice}`, env)}\n`);
 
   const logger = openLogger(flags);

@@ -21,6 +21,8 @@ export interface BridgeOptions {
   keepAliveMs: number;
   /** Give up on an upstream that sends nothing for this long (keep-alives are sent meanwhile). */
   upstreamIdleTimeoutMs: number;
+  /** With a log: a line this often while the upstream keeps silent. */
+  waitingNoticeMs: number;
   /**
    * Open a connection to the upstream right after start-up (`run`): a dead upstream is known before
    * the first request, and that request saves the handshake.
@@ -45,6 +47,7 @@ export const DEFAULTS = {
   port: 0,
   keepAliveMs: 15_000,
   upstreamIdleTimeoutMs: 600_000,
+  waitingNoticeMs: 30_000,
   preconnect: false,
   maxRetries: 3,
   maxRetryDelayMs: 8_000,

@@ -86,7 +86,7 @@ export function describeConnectionError(error: unknown, headersTimeoutMs: number
     case 'UND_ERR_HEADERS_TIMEOUT':
       return { reason: `no response within ${Math.round(headersTimeoutMs / 1000)}s`, code, kind: 'silent', retryable: false };
     case 'UND_ERR_BODY_TIMEOUT':
-      return { reason: 'the upstream went silent', code, kind: 'silent', retryable: false };
+      return { reason: 'nothing more for too long', code, kind: 'silent', retryable: false };
     default:
       if (isTlsCode(code) || /SSL routines/.test(message)) {
         const tls = describeTlsFailure(code ?? '', message);

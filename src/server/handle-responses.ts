@@ -7,6 +7,8 @@ import { makeSecretRedactor } from './redact-secrets.js';
 import type { UpstreamClient, UpstreamReply } from './upstream-types.js';
 import { answerForStatus, answerForUnreachable } from './upstream-failure.js';
 import { TurnFailures, turnIdOf } from './turn-failures.js';
+import { startWaitingNotice, stillWaitingLine } from './waiting-notice.js';
+import { FINAL_ERROR_CODE } from '../translate/map-upstream-error.js';
 import { refusedParameter, withoutParameter } from '../providers/quirks/adaptive-parameter-fallback.js';
 import { refusedMessageShape } from '../providers/quirks/adaptive-message-shape.js';
 import { upstreamAdaptationFor } from '../providers/quirks/upstream-adaptation.js';
@@ -168,6 +170,7 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
     return turns.exhausted(turn) ? total : undefined;
   };
   let reply: UpstreamReply;
+  const waiting = startWaitingNotice(options.log, upstreamHost, options.upstreamIdleTimeoutMs, options.waitingNoticeMs);
   try {
     // Without what this upstream refused before, in the conversation shape it accepts; a new
     // refusal of a parameter we sent, or of the conversation's shape, is retried without it (a few
@@ -201,6 +204,8 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
     if (abort.signal.aborted) return report('error', 499);
     failedAttempts++;
     return fail(answerForUnreachable(error, options, upstreamHost, turnExhausted()));
+  } finally {
+    waiting.stop();
   }
 
   if (reply.kind === 'error') {
@@ -267,21 +272,30 @@ async function pumpStream(
   // While a write waits for a client that is not reading, the upstream is not asked for more: that
   // wait is not upstream silence (and a keep-alive would only queue behind the write).
   let waitingOnClient = false;
+  /** --verbose lines said about the current silence. */
+  let notices = 0;
   // One timer per stream, not per chunk: it only looks at timestamps the loop updates.
   const timer = setInterval(() => {
     if (waitingOnClient) return;
     const now = Date.now();
     if (now - lastUpstreamAt >= options.upstreamIdleTimeoutMs) {
+      // Final (Codex does not retry it): a retry would wait the whole limit again.
       sse.send(
         ...translator.fail({
-          code: 'upstream_timeout',
-          message: `upstream sent nothing for ${Math.round((now - lastUpstreamAt) / 1000)}s; gave up (raise the idle timeout if the model thinks longer)`,
+          code: FINAL_ERROR_CODE,
+          message: `upstream sent nothing for ${Math.round((now - lastUpstreamAt) / 1000)}s; gave up — raise --upstream-timeout if the model thinks longer`,
         }),
       );
       abort.abort();
-    } else if (now - lastSentAt >= options.keepAliveMs) {
+      return;
+    }
+    if (now - lastSentAt >= options.keepAliveMs) {
       sse.send(translator.keepAlive());
       lastSentAt = now;
+    }
+    if (options.log && now - lastUpstreamAt >= options.waitingNoticeMs * (notices + 1)) {
+      notices++;
+      options.log(stillWaitingLine(new URL(options.upstream).host, now - lastUpstreamAt, options.upstreamIdleTimeoutMs));
     }
   }, Math.max(10, Math.min(options.keepAliveMs, options.upstreamIdleTimeoutMs) / 3));
   timer.unref();
@@ -291,6 +305,7 @@ async function pumpStream(
     // The events of one upstream read are translated together and written in one go.
     reading: for await (const batch of reply.batches) {
       lastUpstreamAt = Date.now();
+      notices = 0;
       const out: SseEvent[] = [];
       for (const event of batch) {
         if (event.type === 'done') {

@@ -3,6 +3,7 @@ import type { BridgeOptions } from './bridge-options.js';
 import { buildBridgeOptions } from './build-bridge-options.js';
 import { isLoopbackHost } from './guard-request.js';
 import { resolveUpstreamOptions } from '../config/resolve-upstream-options.js';
+import { resolveUpstreamTimeout } from '../config/upstream-timeout.js';
 import { dimLine } from '../output/dim-line.js';
 import { UsageError } from '../output/usage-error.js';
 
@@ -19,6 +20,8 @@ export interface ServeFlags {
   verbose?: boolean;
   keepAliveMs?: number;
   quirk?: string[];
+  /** --upstream-timeout, e.g. "90s". */
+  upstreamTimeout?: string;
 }
 
 export interface ServeDependencies {
@@ -58,6 +61,7 @@ export async function startServe(flags: ServeFlags, deps: ServeDependencies = {}
     host,
     port: flags.port,
     keepAliveMs: flags.keepAliveMs,
+    upstreamIdleTimeoutMs: resolveUpstreamTimeout(flags.upstreamTimeout, env),
     log: flags.verbose ? (line) => err(`codex-bridge: ${line.replace(/\n+$/, '')}`) : undefined,
   });
 

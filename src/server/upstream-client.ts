@@ -354,7 +354,10 @@ function throwIfAborted(signal: AbortSignal): void {
 // ---------- errors ----------
 
 function connectionMessage(host: string, failure: ConnectionFailure): string {
-  return `cannot reach upstream ${host}: ${failure.reason}${failure.code ? ` (${failure.code})` : ''}`;
+  const code = failure.code ? ` (${failure.code})` : '';
+  // It was reached: it just said nothing.
+  if (failure.kind === 'silent') return `upstream ${host} sent ${failure.reason}${code}`;
+  return `cannot reach upstream ${host}: ${failure.reason}${code}`;
 }
 
 function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {

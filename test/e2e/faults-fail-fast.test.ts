@@ -13,7 +13,9 @@ import { MAX_FAILED_ATTEMPTS_PER_TURN } from '../../src/server/turn-failures.js'
 // and Codex's do not multiply.
 
 const KEY = 'sk-mock-upstream-key-failfast-0123456789';
-const perTest = sandboxAndMockPerTest(KEY);
+/** Lets a held mock answer, so that it can close. */
+let release: (() => void) | undefined;
+const perTest = sandboxAndMockPerTest(KEY, () => release?.());
 beforeAll(ensureBuilt, 120_000);
 
 async function closedPort(): Promise<number> {
@@ -78,6 +80,32 @@ describe('real Codex through run: an upstream that will not answer', () => {
     expect(result.stderr).toMatch(/^ERROR: upstream 127\.0\.0\.1:\d+ answered 404: .* — check --upstream: it is the part before \/chat\/completions, usually ending in \/v1/m);
     expect(logLines(logFile).filter((line) => line.startsWith('POST /v1/responses'))).toEqual([expect.stringMatching(/status=400/)]);
     expect(m.requests).toHaveLength(0); // it records chat requests on its own route only
+  }, 60_000);
+
+  it('a silent upstream: --upstream-timeout (here from CODEX_BRIDGE_UPSTREAM_TIMEOUT) bounds the wait, and Codex does not wait it out again', async () => {
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { sandbox: s, mock: m } = await perTest.setUp({
+      turns: async () => {
+        await held;
+        return { content: 'too late' };
+      },
+    });
+    const started = Date.now();
+    const result = await codexExec(s, m.url, 'Say hi.', { key: KEY, env: { CODEX_BRIDGE_UPSTREAM_TIMEOUT: '3s' }, timeout: 60_000 });
+    expect(result.exitCode, result.all).toBe(1);
+    expect(result.stderr).toMatch(/^ERROR: upstream 127\.0\.0\.1:\d+ sent no response within 3s \(UND_ERR_HEADERS_TIMEOUT\) — the model may think longer than that: raise --upstream-timeout$/m);
+    expect(m.requests).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  }, 60_000);
+
+  it('a stream that goes silent midway: the same limit, one line, no retry', async () => {
+    const { sandbox: s, mock: m } = await perTest.setUp({ turns: [{ content: 'the start of an answer, then nothing', contentDeltas: 3, frameDelayMs: 60_000 }] });
+    const started = Date.now();
+    const result = await codexExec(s, m.url, 'Say hi.', { key: KEY, bridgeArgs: ['--upstream-timeout', '3s'], timeout: 60_000 });
+    expect(result.exitCode, result.all).toBe(1);
+    expect(result.stderr).toMatch(/^ERROR: upstream sent nothing for [34]s; gave up — raise --upstream-timeout if the model thinks longer$/m);
+    expect(m.requests).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(15_000);
   }, 60_000);
 
   it(`a persistent 503: ${MAX_FAILED_ATTEMPTS_PER_TURN} upstream attempts for the turn, Codex's retries included, then one line`, async () => {
