@@ -53,7 +53,7 @@ describe('codex-bridge config', () => {
     expect(JSON.parse(await config('get', 'model', '--json'))).toBeNull();
     const missing = await failure('get', 'model');
     expect(missing.exitCode).toBe(1);
-    expect(missing.message).toBe('model is not set (codex-bridge config set model <value>)');
+    expect(missing.message).toBe('model is not set — codex-bridge config set model <value>');
   });
 
   it('api-key-env stores the variable name only, never its value', async () => {

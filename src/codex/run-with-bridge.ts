@@ -15,6 +15,7 @@ import { buildChildEnvironment } from './child-environment.js';
 import { codexCommandUsesProfile, withProfileArguments } from './codex-profile-arguments.js';
 import { commandNotFoundMessage, findCommand, isCodexCommand } from './find-command.js';
 import { FORWARDED_SIGNALS, launchChild, type RunningChild } from './launch-child.js';
+import { checkForMisplacedOptions, misplacedOptionsInstead } from './misplaced-options.js';
 import { defaultTemplateCacheDir, loadBundledModelTemplate } from './load-bundled-model-template.js';
 import { trustDecisionsHint, trustDecisionsIn } from './profile-trust-decisions.js';
 import { sweepStaleProfiles } from './sweep-stale-profiles.js';
@@ -59,10 +60,11 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
   const startedAt = performance.now();
   const env = deps.env ?? process.env;
   const cwd = deps.cwd ?? process.cwd();
-  const selection = await resolveUpstreamOptions(flags, env);
+  checkForMisplacedOptions(command);
+  const selection = await resolveUpstreamOptions(flags, env).catch(misplacedOptionsInstead(command));
   const port = parsePort(flags.port);
   const [program, ...args] = command;
-  if (!program) throw new UsageError('no command given: codex-bridge run [options] -- codex [codex options]');
+  if (!program) throw new UsageError('no command given — codex-bridge run [options] -- codex [codex options]');
   const programPath = findCommand(program, env, cwd);
   if (!programPath) throw new UsageError(commandNotFoundMessage(program), 127);
   const isCodex = isCodexCommand(program);
@@ -169,7 +171,7 @@ async function startServer(deps: RunDependencies, options: BridgeOptions): Promi
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES') {
-      throw new UsageError(`cannot listen on ${options.host}:${options.port} (${code}); pick another --port or leave it out`);
+      throw new UsageError(`cannot listen on ${options.host}:${options.port} (${code}) — pick another --port or leave it out`);
     }
     throw error;
   }
@@ -178,7 +180,7 @@ async function startServer(deps: RunDependencies, options: BridgeOptions): Promi
 function parsePort(port: string | undefined): number | undefined {
   if (port === undefined) return undefined;
   const value = Number(port);
-  if (!/^\d+$/.test(port) || value > 65535) throw new UsageError(`--port must be a number 0-65535, got "${port}"`);
+  if (!/^\d+$/.test(port) || value > 65535) throw new UsageError(`--port must be a number 0-65535, got "${port}" — leave it out for a free port`);
   return value;
 }
 
@@ -216,7 +218,7 @@ function openLogger(flags: RunFlags): Logger {
       fd = openSync(flags.logFile, 'a', 0o600);
       fchmodSync(fd, 0o600);
     } catch (error) {
-      throw new UsageError(`cannot open --log-file ${flags.logFile}: ${(error as Error).message}`);
+      throw new UsageError(`cannot open --log-file ${flags.logFile}: ${(error as Error).message} — choose a file in a directory you can write to`);
     }
     let open = true;
     return {

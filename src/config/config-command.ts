@@ -74,7 +74,7 @@ export async function get(ctx: ConfigCommandContext, name: string | undefined, f
     ctx.out(`${JSON.stringify(value ?? null)}\n`);
     return;
   }
-  if (value === undefined) throw new UsageError(`${k} is not set (codex-bridge config set ${k} <value>)`, 1);
+  if (value === undefined) throw new UsageError(`${k} is not set — codex-bridge config set ${k} <value>`, 1);
   ctx.out(`${value}\n`);
 }
 

@@ -65,15 +65,15 @@ export function normalizeBridgeOptions(raw: RawBridgeOptions): BridgeOptions {
   try {
     url = new URL(raw.upstream);
   } catch {
-    throw new OptionsError(`--upstream "${raw.upstream}" is not a URL; pass e.g. --upstream https://api.deepseek.com/v1`);
+    throw new OptionsError(`--upstream "${raw.upstream}" is not a URL — pass e.g. --upstream https://api.deepseek.com/v1`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new OptionsError(`--upstream must be http(s), got ${url.protocol}`);
+    throw new OptionsError(`--upstream must be http(s), got ${url.protocol} — pass e.g. --upstream https://api.deepseek.com/v1`);
   }
-  if (!raw.model) throw new OptionsError('no model given; pass --model <id>');
+  if (!raw.model) throw new OptionsError('no model given — pass --model <id>');
   const port = raw.port ?? DEFAULTS.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new OptionsError(`--port must be an integer 0-65535, got ${raw.port}`);
+    throw new OptionsError(`--port must be an integer 0-65535, got ${raw.port} — leave it out for a free port`);
   }
   return {
     ...DEFAULTS,

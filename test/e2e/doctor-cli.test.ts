@@ -70,7 +70,7 @@ describe('codex-bridge doctor (the real CLI)', () => {
     const env = setup();
     const result = await runBridge(sandbox!, ['doctor', '--provider', 'nope'], { env });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatch(/^codex-bridge: unknown provider "nope" \(--provider\); the presets are: deepseek, kimi/);
+    expect(result.stderr).toMatch(/^codex-bridge: unknown provider "nope" \(--provider\) — the presets are: deepseek, kimi/);
   });
 });
 
