@@ -35,6 +35,7 @@ describe('upstream fixes', () => {
   it('presetFor: by id, else by host', () => {
     expect(presetFor({ upstream: 'https://whatever/v1', provider: 'kimi' })?.id).toBe('kimi');
     expect(presetFor({ upstream: 'https://api.deepseek.com/v1' })?.id).toBe('deepseek');
+    expect(presetFor({ upstream: 'https://openrouter.ai/api/v1' })?.id).toBe('openrouter');
     expect(presetFor({ upstream: 'not a url' })).toBeUndefined();
   });
 });
