@@ -13,6 +13,12 @@ export function buildProgram(): Command {
   const program = new Command('codex-bridge')
     .description('Run OpenAI Codex CLI on any Chat Completions model, through a local Responses API bridge.')
     .version(process.env.npm_package_version ?? '0.1.0')
+    .addHelpText(
+      'after',
+      `
+Errors are one line: "codex-bridge: <what happened> — <what to do>".
+Exit codes: 0 done, 1 something failed, 2 a usage error; run exits with its command's code.`,
+    )
     .exitOverride();
   registerServe(program);
   registerRun(program);
