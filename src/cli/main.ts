@@ -3,7 +3,10 @@ import { registerConfig } from './config.js';
 import { registerDoctor } from './doctor.js';
 import { registerServe } from './serve.js';
 import { registerRun } from './run.js';
+import { registerResume } from './resume.js';
 import { registerSessions } from './sessions.js';
+import { registerTrust } from './trust.js';
+import { registerUsage } from './usage.js';
 import { errorLine } from '../output/error-line.js';
 import { UsageError } from '../output/usage-error.js';
 
@@ -22,7 +25,10 @@ Exit codes: 0 done, 1 something failed, 2 a usage error; run exits with its comm
     .exitOverride();
   registerServe(program);
   registerRun(program);
+  registerResume(program);
   registerSessions(program);
+  registerUsage(program);
+  registerTrust(program);
   registerConfig(program);
   registerDoctor(program);
   useOneErrorStyle(program);

@@ -4,11 +4,13 @@ import { Command, CommanderError } from 'commander';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { openSessionRecorder } from '../sessions/session-recorder.js';
-import { serializeSessionsFile, type SessionRecord } from '../sessions/session-records.js';
+import type { SessionRecord } from '../sessions/session-records.js';
+import { serializeSessionsFile } from '../sessions/sessions-file-format.js';
 import { SessionStore } from '../sessions/session-store.js';
 import type { ResponseRecord } from '../server/handle-responses.js';
 import { parseAge, registerSessions } from './sessions.js';
-import { formatAge, formatTokens, resumeHint, wantsColor } from '../sessions/sessions-command.js';
+import { formatAge, formatTokens, formatUsd, wantsColor } from '../sessions/sessions-command.js';
+import { clientOfId } from '../sessions/session-records.js';
 import { UsageError } from '../output/usage-error.js';
 
 const NOW = Date.parse('2026-05-10T12:00:00Z');
@@ -27,6 +29,7 @@ beforeEach(() => {
 const ago = (ms: number) => new Date(NOW - ms).toISOString();
 const record = (id: string, updatedAt: string, extra: Partial<SessionRecord> = {}): SessionRecord => ({
   id,
+  client: clientOfId(id),
   title: `prompt of ${id.slice(0, 8)}`,
   model: 'deepseek-chat',
   upstream: 'api.deepseek.com',
@@ -35,11 +38,15 @@ const record = (id: string, updatedAt: string, extra: Partial<SessionRecord> = {
   updatedAt,
   requests: 3,
   usage: { inputTokens: 12_000, outputTokens: 345, cachedTokens: 8_000, reasoningTokens: 100 },
+  buckets: [{ hour: updatedAt.slice(0, 13), model: 'deepseek-chat', requests: 3, inputTokens: 12_000, outputTokens: 345, cachedTokens: 8_000, reasoningTokens: 100, costUsd: 0.0123, unpricedRequests: 0 }],
+  upstreamUrl: 'https://api.deepseek.com/v1',
+  provider: 'deepseek',
+  apiKeyEnv: 'DEEPSEEK_API_KEY',
   ...extra,
 });
 
 function writeSessions(sessions: SessionRecord[]): void {
-  writeFileSync(file, serializeSessionsFile({ version: 1, sessions }), { mode: 0o600 });
+  writeFileSync(file, serializeSessionsFile({ version: 2, sessions }), { mode: 0o600 });
 }
 const stored = () => JSON.parse(readFileSync(file, 'utf8')) as { sessions: SessionRecord[] };
 
@@ -67,17 +74,29 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}, columns = 100): 
 }
 
 describe('sessions list', () => {
-  it('prints a table newest first: id, age, model, requests, tokens, title', async () => {
+  it('prints a table newest first: shortest unique id, age, model, requests, tokens, cost, title', async () => {
     writeSessions([record(ID_A, ago(5 * 60_000)), record(ID_B, ago(2 * 3_600_000), { title: 'second\nprompt   here' }), record(ID_C, ago(3 * 86_400_000), { title: '' })]);
     const run = await cli(['list']);
     expect(run.code).toBe(0);
     const lines = run.out.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+AGE\s+MODEL\s+REQS\s+TOKENS\s+TITLE$/);
+    expect(lines[0]).toMatch(/^ID\s+AGE\s+MODEL\s+REQS\s+TOKENS\s+COST\s+TITLE$/);
     expect(lines.slice(1).map((line) => line.split(/\s{2,}/))).toEqual([
-      [ID_A, '5m', 'deepseek-chat', '3', '12.3k', 'prompt of 01a20b03'],
-      [ID_B, '2h', 'deepseek-chat', '3', '12.3k', 'second prompt here'],
-      [ID_C, '3d', 'deepseek-chat', '3', '12.3k', '(no prompt)'],
+      ['01a20b03-7', '5m', 'deepseek-chat', '3', '12.3k', '$0.01', 'prompt of 01a20b03'],
+      ['01a20b03-9', '2h', 'deepseek-chat', '3', '12.3k', '$0.01', 'second prompt here'],
+      ['01f0', '3d', 'deepseek-chat', '3', '12.3k', '$0.01', '(no prompt)'],
     ]);
+  });
+
+  it("marks an API client's session, shows no price as -, and a partly priced cost with + and a note", async () => {
+    const unpriced = { hour: '2026-05-10T11', model: 'local', requests: 1, inputTokens: 5, outputTokens: 1, cachedTokens: 0, reasoningTokens: 0, costUsd: null, unpricedRequests: 1 };
+    writeSessions([
+      record('resp_0123456789', ago(60_000), { title: 'an SDK script', buckets: [unpriced] }),
+      record(ID_A, ago(120_000), { buckets: [...record(ID_A, ago(120_000)).buckets, unpriced] }),
+    ]);
+    const lines = (await cli(['list'])).out.trimEnd().split('\n');
+    expect(lines[1].split(/\s{2,}/)).toEqual(['resp', '1m', 'deepseek-chat', '3', '12.3k', '-', '[api] an SDK script']);
+    expect(lines[2].split(/\s{2,}/)).toEqual(['01a2', '2m', 'deepseek-chat', '3', '12.3k', '$0.01+', 'prompt of 01a20b03']);
+    expect(lines[3]).toMatch(/^\+ some requests of the session had no known price/);
   });
 
   it('truncates titles to the terminal width, and --limit keeps the newest', async () => {
@@ -85,7 +104,7 @@ describe('sessions list', () => {
     const run = await cli(['list', '--limit', '1'], {}, 90);
     const lines = run.out.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[1].startsWith(ID_A)).toBe(true);
+    expect(lines[1].startsWith('01a20b03-7 ')).toBe(true);
     expect([...lines[1]].length).toBeLessThanOrEqual(90);
     expect(lines[1].endsWith('…')).toBe(true);
   });
@@ -97,14 +116,21 @@ describe('sessions list', () => {
     expect(parsed).toEqual([
       {
         id: ID_A,
+        shortId: '01a2',
+        client: 'codex',
         title: 'prompt of 01a20b03',
         model: 'deepseek-chat',
         upstream: 'api.deepseek.com',
+        provider: 'deepseek',
+        upstreamUrl: 'https://api.deepseek.com/v1',
+        apiKeyEnv: 'DEEPSEEK_API_KEY',
         cwd: '/home/dev/project',
         createdAt: ago(1_000),
         updatedAt: ago(1_000),
         requests: 3,
         usage: { inputTokens: 12_000, outputTokens: 345, cachedTokens: 8_000, reasoningTokens: 100 },
+        costUsd: 0.0123,
+        unpricedRequests: 0,
       },
     ]);
   });
@@ -145,25 +171,19 @@ describe('sessions list', () => {
 describe('sessions show', () => {
   beforeEach(() => writeSessions([record(ID_A, ago(5 * 60_000)), record(ID_B, ago(3_600_000)), record(ID_C, ago(86_400_000))]));
 
-  it('by a unique prefix: the details and the resume command', async () => {
+  it('by a unique prefix: the details and the resume command, ready to paste', async () => {
     const run = await cli(['show', '01f']);
     expect(run.code).toBe(0);
     expect(run.out).toContain(`id        ${ID_C}`);
     expect(run.out).toContain('title     prompt of 01f00000');
+    expect(run.out).toContain('upstream  https://api.deepseek.com/v1');
+    expect(run.out).toContain('key       $DEEPSEEK_API_KEY');
     expect(run.out).toContain('cwd       /home/dev/project');
     expect(run.out).toContain('requests  3');
     expect(run.out).toContain('tokens    12,000 in (8,000 cached), 345 out (100 reasoning)');
-    expect(run.out).toContain(`  codex-bridge run --upstream https://api.deepseek.com/… --model deepseek-chat --api-key-env <VAR> -- codex resume ${ID_C}\n`);
-    expect(run.out).toMatch(/run it in \/home\/dev\/project; fill in the rest of the upstream URL .* <VAR>/);
-  });
-
-  it('uses CODEX_BRIDGE_UPSTREAM / CODEX_BRIDGE_API_KEY_ENV when they match, for a command that runs as is', async () => {
-    const run = await cli(['show', ID_A, '--json'], { CODEX_BRIDGE_UPSTREAM: 'https://api.deepseek.com/v1', CODEX_BRIDGE_API_KEY_ENV: 'DEEPSEEK_API_KEY' });
-    expect(JSON.parse(run.out)).toMatchObject({
-      id: ID_A,
-      requests: 3,
-      resumeCommand: `codex-bridge run --upstream https://api.deepseek.com/v1 --model deepseek-chat --api-key-env DEEPSEEK_API_KEY -- codex resume ${ID_A}`,
-    });
+    expect(run.out).toContain('cost      $0.01');
+    expect(run.out.trimEnd().split('\n').at(-1)).toBe('resume    codex-bridge resume 01f0');
+    expect(JSON.parse((await cli(['show', ID_A, '--json'])).out)).toMatchObject({ id: ID_A, requests: 3, costUsd: 0.0123, resumeCommand: 'codex-bridge resume 01a20b03-7' });
   });
 
   it('an ambiguous prefix lists the candidates and exits 1', async () => {
@@ -182,15 +202,16 @@ describe('sessions show', () => {
     expect(run.error).toBe(`no session "zzz" in ${file} (codex-bridge sessions list shows them)`);
   });
 
-  it('a non-Codex session says how a Responses client continues it', () => {
-    const hint = resumeHint(record('resp_abc', ago(0), { store: { responses: [{ id: 'resp_abc', conversation: 'resp_abc', items: [] }, { id: 'resp_def', conversation: 'resp_abc', parentId: 'resp_abc', items: [] }], reasoning: {} } }), {});
-    expect(hint.command).toBeUndefined();
-    expect(hint.note).toContain('previous_response_id "resp_def"');
-  });
-
-  it('quotes odd values and uses http for a loopback upstream', () => {
-    const hint = resumeHint(record(ID_A, ago(0), { model: "o'brien model", upstream: '127.0.0.1:8080', cwd: null }), {});
-    expect(hint.command).toBe(`codex-bridge run --upstream http://127.0.0.1:8080/… --model 'o'\\''brien model' --api-key-env <VAR> -- codex resume ${ID_A}`);
+  it('an API session, or one with no recorded upstream, says in one line why it cannot be resumed', async () => {
+    writeSessions([
+      record('resp_abc', ago(0), { store: { responses: [{ id: 'resp_abc', conversation: 'resp_abc', items: [] }, { id: 'resp_def', conversation: 'resp_abc', parentId: 'resp_abc', items: [] }], reasoning: {} } }),
+      record(ID_A, ago(0), { upstreamUrl: undefined, provider: undefined, apiKeyEnv: undefined }),
+    ]);
+    const api = (await cli(['show', 'resp_abc'])).out.trimEnd().split('\n').at(-1)!;
+    expect(api).toMatch(/^resume {4}session resp_abc is an API client's session, not a Codex conversation.*previous_response_id "resp_def"/);
+    expect(JSON.parse((await cli(['show', 'resp_abc', '--json'])).out).resumeCommand).toBeNull();
+    const old = (await cli(['show', ID_A])).out.trimEnd().split('\n').at(-1)!;
+    expect(old).toBe(`resume    session ${ID_A} has no recorded upstream (an older codex-bridge kept only its host; it ran on api.deepseek.com with deepseek-chat): pass --provider <id> or --upstream <url>`);
   });
 });
 
@@ -253,6 +274,7 @@ describe('helpers', () => {
     expect(formatAge(ago(3 * 86_400_000), NOW)).toBe('3d');
     expect(formatAge(new Date(NOW + 10_000).toISOString(), NOW)).toBe('0s');
     expect([0, 999, 1_000, 12_345, 123_456, 1_234_567].map(formatTokens)).toEqual(['0', '999', '1k', '12.3k', '123k', '1.2M']);
+    expect([formatUsd(null), formatUsd(0), formatUsd(0.00421), formatUsd(1.2345), formatUsd(1.2345, 2)]).toEqual(['-', '$0', '$0.0042', '$1.23', '$1.23+']);
   });
 });
 

@@ -31,19 +31,23 @@ export function registerSessions(program: Command, deps: SessionsCommandDeps = {
       'after',
       `
 Sessions are kept in $CODEX_BRIDGE_HOME/sessions.json (default: the platform config directory),
-one per Codex thread (its "session id"), with the first prompt, model, upstream host, working
-directory, request count and token usage. The upstream key and the bridge token are never stored.
+one per conversation (Codex's "session id"; its title and compaction requests count toward it),
+with the first prompt, model, upstream, key variable name, working directory, request count,
+tokens and cost. The upstream key and the bridge token are never stored. Ids are shown by their
+shortest unique prefix, which show, rm and codex-bridge resume accept. [api] marks an API
+client's session, which Codex cannot resume.
 
 Examples:
   codex-bridge sessions list --limit 10
-  codex-bridge sessions show 01a2          (a unique prefix of the id is enough)
+  codex-bridge sessions show 01a2b3c       (the id as the list shows it)
+  codex-bridge resume 01a2b3c              (continue it)
   codex-bridge sessions prune --older-than 30d`,
     );
 
   sessions
     .command('list')
     .alias('ls')
-    .description('the sessions, newest first: id, age, model, requests, tokens, title')
+    .description('the sessions, newest first: id, age, model, requests, tokens, cost, title')
     .option('--json', 'print the records as a JSON array')
     .option('--limit <n>', 'only the newest n', parseLimit)
     .action(async (flags: { json?: boolean; limit?: number }) => {
@@ -53,7 +57,7 @@ Examples:
 
   sessions
     .command('show')
-    .description('one session in detail, and the command to resume it')
+    .description('one session in detail, and the command to resume it (codex-bridge resume <id>)')
     .argument('<id>', 'a session id, or a unique prefix of one')
     .option('--json', 'print the record (and resumeCommand) as JSON')
     .action(async (id: string, flags: { json?: boolean }) => {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { buildModelCatalog } from './build-model-catalog.js';
-import { defaultTemplateCacheDir, loadBundledModelTemplate, parseCatalog } from './load-bundled-model-template.js';
+import { defaultTemplateCacheDir, loadBundledModelTemplate, parseCatalog, removeLegacyTemplateCache } from './load-bundled-model-template.js';
 
 const realCodex = fileURLToPath(new URL('../../node_modules/.bin/codex', import.meta.url));
 
@@ -72,9 +72,27 @@ describe('loadBundledModelTemplate', () => {
     expect(readdirSync(cacheDir)).toEqual([]);
   });
 
-  it('caches under $CODEX_BRIDGE_HOME when set, else in the OS temp dir (never the home directory)', () => {
+  it('caches under $CODEX_BRIDGE_HOME when set, else in the user cache directory (never in /tmp)', () => {
     expect(defaultTemplateCacheDir({ CODEX_BRIDGE_HOME: '/opt/cb' })).toBe('/opt/cb/cache');
-    expect(defaultTemplateCacheDir({}).startsWith(os.tmpdir())).toBe(true);
+    if (process.platform === 'linux') {
+      expect(defaultTemplateCacheDir({ HOME: '/home/me' })).toBe('/home/me/.cache/codex-bridge');
+      expect(defaultTemplateCacheDir({ HOME: '/home/me', XDG_CACHE_HOME: '/var/cache/me' })).toBe('/var/cache/me/codex-bridge');
+    }
+    expect(defaultTemplateCacheDir({}).startsWith(os.tmpdir())).toBe(false);
+  });
+
+  it('removes the cache directory older versions left in /tmp, only if it is a private one of ours', () => {
+    const dir = tempDir();
+    const old = path.join(dir, 'codex-bridge-old');
+    mkdirSync(old, { mode: 0o700 });
+    writeFileSync(path.join(old, 'codex-model-template-x.json'), '{}');
+    removeLegacyTemplateCache(old);
+    expect(existsSync(old)).toBe(false);
+    const shared = path.join(dir, 'codex-bridge-shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    removeLegacyTemplateCache(shared);
+    expect(existsSync(shared)).toBe(true);
   });
 
   it('parses noisy output', () => {

@@ -8,7 +8,9 @@ import { isCatalogEntry, pickTemplateEntry, type CatalogEntry } from './build-mo
 // `codex debug models --bundled` prints the catalog compiled into the installed Codex, so the
 // template matches its version. Through npm's node shim it takes ~150 ms, on the start-up path of
 // every run, so the chosen entry is cached per Codex binary (real path + size + mtime) in a
-// private directory under the OS temp dir (or $CODEX_BRIDGE_HOME/cache) — never in the user's home.
+// private directory: the platform's cache directory (~/.cache/codex-bridge on Linux), or
+// $CODEX_BRIDGE_HOME/cache. Never in /tmp, where earlier versions left it: nothing of a run stays
+// there (that old directory is removed when the cache is next written).
 
 const DEBUG_MODELS_TIMEOUT_MS = 10_000;
 const CACHE_FORMAT = 1;
@@ -26,8 +28,25 @@ export interface TemplateOptions {
 
 export function defaultTemplateCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.CODEX_BRIDGE_HOME) return path.join(path.resolve(env.CODEX_BRIDGE_HOME), 'cache');
+  const home = (process.platform === 'win32' ? env.USERPROFILE : env.HOME) || os.homedir();
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Caches', 'codex-bridge');
+  if (process.platform === 'win32') return path.join(env.LOCALAPPDATA || path.join(home, 'AppData', 'Local'), 'codex-bridge', 'Cache');
+  return path.join(env.XDG_CACHE_HOME || path.join(home, '.cache'), 'codex-bridge');
+}
+
+/** Where versions up to 0.1 kept the cache: /tmp/codex-bridge-<uid>. */
+export function legacyTemplateCacheDir(): string {
   const user = typeof process.getuid === 'function' ? String(process.getuid()) : os.userInfo().username;
   return path.join(os.tmpdir(), `codex-bridge-${user}`);
+}
+
+/** Removes the old cache directory in /tmp, if it is ours (a private directory of this user). */
+export function removeLegacyTemplateCache(dir = legacyTemplateCacheDir()): void {
+  try {
+    if (isPrivateDirectory(dir)) rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // not there, or not ours
+  }
 }
 
 /** The bundled catalog entry to build our model's entry from, or undefined (use the minimal one). */
@@ -50,7 +69,10 @@ export async function loadBundledModelTemplate(options: TemplateOptions): Promis
     debug('codex debug models --bundled printed no usable model entry; using a minimal model entry');
     return undefined;
   }
-  if (cacheFile && options.cacheDir) writeCachedTemplate(options.cacheDir, cacheFile, template, debug);
+  if (cacheFile && options.cacheDir) {
+    writeCachedTemplate(options.cacheDir, cacheFile, template, debug);
+    if (path.resolve(options.cacheDir) !== legacyTemplateCacheDir()) removeLegacyTemplateCache();
+  }
   return template;
 }
 

@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { UsageError } from '../output/usage-error.js';
 import type { BridgeOptions } from '../server/bridge-options.js';
+import type { TrustDecision, TrustStore } from '../trust/trust-store.js';
 import { runWithBridge, type BridgeServerHandle, type RunDependencies } from './run-with-bridge.js';
 
 // runWithBridge with a stand-in server and stand-in commands: what reaches the command (argv, env,
@@ -59,11 +60,27 @@ function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { PATH: `${bin}${path.delimiter}${path.dirname(process.execPath)}`, HOME: root, CODEX_HOME: codexHome, OUT: out, MOCK_KEY: KEY, ...extra };
 }
 
+/** Trust answers kept in memory (the file store has its own tests). */
+function memoryTrustStore(): TrustStore {
+  let kept: TrustDecision[] = [];
+  return {
+    location: '(memory)',
+    list: async () => [...kept],
+    record: async (answers) => {
+      const changed = answers.filter((a) => !kept.some((k) => k.path === a.path && k.trustLevel === a.trustLevel)).map((a) => ({ ...a, decidedAt: 'now' }));
+      kept = [...kept.filter((k) => !changed.some((c) => c.path === k.path)), ...changed];
+      return changed;
+    },
+    remove: async () => [],
+  };
+}
+
 function deps(extraEnv: NodeJS.ProcessEnv = {}): RunDependencies {
   return {
     env: env(extraEnv),
     cwd: root,
     templateCacheDir: null,
+    trustStore: memoryTrustStore(),
     startServer: async (options: BridgeOptions): Promise<BridgeServerHandle> => {
       serverOptions = options;
       return { url: 'http://127.0.0.1:45678/v1', port: 45678, host: '127.0.0.1', close: async () => void (closed = true) };
@@ -126,7 +143,7 @@ describe('runWithBridge with codex', () => {
     expect(readdirSync(codexHome)).toEqual([]);
   });
 
-  it('tells how to keep a folder trust decision Codex saved into the temporary profile', async () => {
+  it("keeps the folder trust answer Codex saved into the temporary profile, and writes it into the next run's", async () => {
     installFakeCodex();
     // Like the TUI after "Trust and continue": the decision lands in the active profile.
     const trusting = readFileSync(path.join(bin, 'codex'), 'utf8').replace(
@@ -134,16 +151,20 @@ describe('runWithBridge with codex', () => {
       "const home = process.env.CODEX_HOME; if (args[0] === '--profile') fs.appendFileSync(path.join(home, args[1] + '.config.toml'), '\\n[projects.\"/work/repo\"]\\ntrust_level = \"trusted\"\\n');",
     );
     writeFileSync(path.join(bin, 'codex'), trusting);
-    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      expect(await runWithBridge(['codex'], flags, deps())).toBe(0);
-      const printed = stderr.mock.calls.map(([chunk]) => String(chunk)).join('');
-      expect(printed).toContain(`add to ${path.join(codexHome, 'config.toml')}:`);
-      expect(printed).toContain('[projects."/work/repo"]');
-    } finally {
-      stderr.mockRestore();
-    }
+    let printed = '';
+    const trustStore = memoryTrustStore();
+    const d = { ...deps(), trustStore, err: (text: string) => void (printed += text) };
+    expect(await runWithBridge(['codex'], flags, d)).toBe(0);
+    expect(printed).toContain('kept your folder trust answer for /work/repo (trusted); codex-bridge trust list shows them');
+    expect(await trustStore.list()).toEqual([{ path: '/work/repo', trustLevel: 'trusted', decidedAt: 'now' }]);
     expect(readdirSync(codexHome)).toEqual([]);
+
+    // The next run's profile carries it, so Codex does not ask again; nothing new to say.
+    installFakeCodex();
+    printed = '';
+    expect(await runWithBridge(['codex'], flags, d)).toBe(0);
+    expect((parse(recorded().profile) as { projects?: unknown }).projects).toEqual({ '/work/repo': { trust_level: 'trusted' } });
+    expect(printed).toBe('');
   });
 
   it('does not give a profile to Codex subcommands that take none', async () => {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { dimLine } from '../output/dim-line.js';
 import { buildBridgeOptions } from '../server/build-bridge-options.js';
@@ -17,7 +16,8 @@ import { commandNotFoundMessage, findCommand, isCodexCommand } from './find-comm
 import { FORWARDED_SIGNALS, launchChild, type RunningChild } from './launch-child.js';
 import { checkForMisplacedOptions, misplacedOptionsInstead } from './misplaced-options.js';
 import { defaultTemplateCacheDir, loadBundledModelTemplate } from './load-bundled-model-template.js';
-import { trustDecisionsHint, trustDecisionsIn } from './profile-trust-decisions.js';
+import { newTrustDecisions, projectsTable, trustDecisionsIn } from './profile-trust-decisions.js';
+import type { TrustDecision, TrustStore } from '../trust/trust-store.js';
 import { sweepStaleProfiles } from './sweep-stale-profiles.js';
 import { newTemporaryProfileName } from './temporary-profile-name.js';
 import { codexHome, writeTemporaryProfile, type TemporaryProfile } from './write-temporary-profile.js';
@@ -32,8 +32,8 @@ export interface RunFlags extends UpstreamFlags {
   upstreamTimeout?: string;
 }
 
-/** What `startBridgeServer` resolves with (a type-only import: the server loads lazily). */
-export type BridgeServerHandle = BridgeServer;
+/** What `startBridgeServer` resolves with (a type-only import: the server loads lazily), and the session it recorded. */
+export type BridgeServerHandle = BridgeServer & { lastCodexSession?(): string | undefined };
 
 export interface RunDependencies {
   env?: NodeJS.ProcessEnv;
@@ -41,14 +41,34 @@ export interface RunDependencies {
   startServer?: (options: BridgeOptions) => Promise<BridgeServerHandle>;
   /** Where the model template cache lives; `null` disables it. */
   templateCacheDir?: string | null;
+  /** Where Codex's folder-trust answers are kept (default: the bridge's trust.json); `null`: not kept. */
+  trustStore?: TrustStore | null;
+  /** stderr (default process.stderr). */
+  err?: (text: string) => void;
 }
 
 const SERVER_CLOSE_TIMEOUT_MS = 3_000;
 
-async function startRealServer(options: BridgeOptions): Promise<BridgeServerHandle> {
+async function startRealServer(options: BridgeOptions, apiKeyEnv: string | undefined): Promise<BridgeServerHandle> {
   const { startBridgeServer } = await import('../server/create-bridge-server.js');
   const { withSessionRecorder } = await import('../sessions/session-recorder.js');
-  return withSessionRecorder({ upstream: options.upstream }, (sessionDeps) => startBridgeServer(options, sessionDeps));
+  return withSessionRecorder({ upstream: options.upstream, provider: options.provider, apiKeyEnv }, (sessionDeps) => startBridgeServer(options, sessionDeps));
+}
+
+interface KeptTrust {
+  store?: TrustStore;
+  decisions: TrustDecision[];
+}
+
+/** The kept trust answers and where they are (nothing, with one warning, if they cannot be read). */
+async function loadTrust(deps: RunDependencies, env: NodeJS.ProcessEnv, warn: (line: string) => void): Promise<KeptTrust> {
+  try {
+    const store = deps.trustStore === undefined ? (await import('../trust/trust-store.js')).openTrustStore(env) : deps.trustStore;
+    return { store: store ?? undefined, decisions: store ? await store.list() : [] };
+  } catch (error) {
+    warn(`folder trust answers are not kept by this run: ${(error as Error).message}`);
+    return { decisions: [] };
+  }
 }
 
 /**
@@ -60,6 +80,8 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
   const startedAt = performance.now();
   const env = deps.env ?? process.env;
   const cwd = deps.cwd ?? process.cwd();
+  const err = deps.err ?? ((text: string) => process.stderr.write(text));
+  const warn = (line: string) => err(`codex-bridge: ${line}\n`);
   checkForMisplacedOptions(command);
   const selection = await resolveUpstreamOptions(flags, env).catch(misplacedOptionsInstead(command));
   const port = parsePort(flags.port);
@@ -78,7 +100,7 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
     preconnect: true,
     upstreamIdleTimeoutMs: resolveUpstreamTimeout(flags.upstreamTimeout, env),
   });
-  if (selection.notice) process.stderr.write(`${await dimLine(`codex-bridge: ${selection.notice}`, env)}\n`);
+  if (selection.notice) err(`${await dimLine(`codex-bridge: ${selection.notice}`, env)}\n`);
 
   const logger = openLogger(flags);
   options.log = logger.log;
@@ -107,7 +129,8 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
     const childEnvironment = (baseUrl: string) =>
       buildChildEnvironment({ env, apiKeyEnv: selection.apiKeyEnv, apiKey: selection.apiKey, token, baseUrl, isCodex });
 
-    const serverStarting = startServer(deps, options);
+    const serverStarting = startServer(deps, options, selection.apiKeyEnv);
+    const trustLoading: Promise<KeptTrust> = usesProfile ? loadTrust(deps, env, warn) : Promise.resolve({ decisions: [] });
     const template = usesProfile
       ? loadBundledModelTemplate({
           codexPath: programPath,
@@ -116,9 +139,10 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
           debug,
         })
       : Promise.resolve(undefined);
-    const [started, modelTemplate] = await Promise.allSettled([serverStarting, template]);
+    const [started, modelTemplate, trust] = await Promise.allSettled([serverStarting, template, trustLoading]);
     if (started.status === 'rejected') throw started.reason;
     server = started.value;
+    const kept: KeptTrust = trust.status === 'fulfilled' ? trust.value : { decisions: [] };
     if (usesProfile) {
       profile = writeTemporaryProfile({
         codexHome: home,
@@ -129,6 +153,7 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
           model: selection.model,
           template: modelTemplate.status === 'fulfilled' ? modelTemplate.value : undefined,
         }),
+        projects: projectsTable(kept.decisions),
       });
     }
     debug(
@@ -138,20 +163,40 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
 
     child = launchChild({ file: programPath, args: childArgs, env: childEnvironment(server.url), cwd });
     const exitCode = await child.exitCode;
-    if (profile) {
-      const hint = trustDecisionsHint(trustDecisionsIn(profile.profilePath), path.join(home, 'config.toml'));
-      if (hint) process.stderr.write(`codex-bridge: ${hint}`);
-    }
+    if (profile && kept.store) await keepTrustAnswers(kept.store, trustDecisionsIn(profile.profilePath), kept.decisions, env, err);
     // `codex exec` answers SIGINT with "turn interrupted" and exit code 1; report the interruption
     // the way a shell would (130 for Ctrl-C) unless the command still finished successfully.
     return receivedSignal && exitCode !== 0 ? signalExitCode(receivedSignal) : exitCode;
   } finally {
     // Signals stay caught until the cleanup is done: a second Ctrl-C must not leave files behind.
     await closeWithin(server, SERVER_CLOSE_TIMEOUT_MS);
+    // Codex has just printed "codex resume <id>", which cannot work without the bridge: the one that does.
+    const session = child && isCodex ? server?.lastCodexSession?.() : undefined;
+    if (session) err(`codex-bridge resume ${session}\n`);
     profile?.remove();
     process.off('exit', removeProfileOnExit);
     for (const signal of FORWARDED_SIGNALS) process.off(signal, onSignal);
     logger.close();
+  }
+}
+
+/** Keeps the answers Codex gave during the run, and says so in one dim line. */
+async function keepTrustAnswers(
+  store: TrustStore,
+  found: ReturnType<typeof trustDecisionsIn>,
+  written: readonly TrustDecision[],
+  env: NodeJS.ProcessEnv,
+  err: (text: string) => void,
+): Promise<void> {
+  const answers = newTrustDecisions(found, written);
+  if (answers.length === 0) return;
+  try {
+    const changed = await store.record(answers);
+    if (changed.length === 0) return;
+    const folders = changed.map((decision) => `${decision.path} (${decision.trustLevel})`).join(', ');
+    err(`${await dimLine(`codex-bridge: kept your folder trust answer for ${folders}; codex-bridge trust list shows them`, env)}\n`);
+  } catch (error) {
+    err(`codex-bridge: could not keep your folder trust answer (${(error as Error).message}); Codex will ask again\n`);
   }
 }
 
@@ -165,9 +210,9 @@ function displayUrl(url: string): string {
   }
 }
 
-async function startServer(deps: RunDependencies, options: BridgeOptions): Promise<BridgeServerHandle> {
+async function startServer(deps: RunDependencies, options: BridgeOptions, apiKeyEnv: string | undefined): Promise<BridgeServerHandle> {
   try {
-    return await (deps.startServer ?? startRealServer)(options);
+    return await (deps.startServer ?? ((o: BridgeOptions) => startRealServer(o, apiKeyEnv)))(options);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES') {

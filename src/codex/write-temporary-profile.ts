@@ -19,6 +19,8 @@ export interface ProfileSettings {
   /** The bridge's base URL, ending in /v1. */
   baseUrl: string;
   catalogPath: string;
+  /** Folder trust answers to hand Codex ([projects."<path>"]), as kept by the bridge. */
+  projects?: Record<string, { trust_level: string }>;
 }
 
 /**
@@ -42,6 +44,7 @@ export function buildProfileConfig(settings: ProfileSettings): Record<string, un
     },
     // With --profile, the TUI otherwise shows a ⚠ badge about the background daemon.
     features: { daemon_auto_start: false },
+    ...(settings.projects && Object.keys(settings.projects).length > 0 && { projects: settings.projects }),
   };
 }
 
@@ -61,6 +64,7 @@ export function writeTemporaryProfile(options: {
   model: string;
   baseUrl: string;
   catalog: ModelCatalog;
+  projects?: ProfileSettings['projects'];
 }): TemporaryProfile {
   mkdirSync(options.codexHome, { recursive: true, mode: 0o700 });
   const profilePath = path.join(options.codexHome, profileFileName(options.name));
@@ -73,7 +77,7 @@ export function writeTemporaryProfile(options: {
   try {
     writePrivateFile(catalogPath, JSON.stringify(options.catalog));
     created.push(catalogPath);
-    const config = buildProfileConfig({ model: options.model, baseUrl: options.baseUrl, catalogPath });
+    const config = buildProfileConfig({ model: options.model, baseUrl: options.baseUrl, catalogPath, projects: options.projects });
     writePrivateFile(profilePath, `# Written by codex-bridge for one run; deleted when it ends.\n${stringify(config)}\n`);
     created.push(profilePath);
   } catch (error) {

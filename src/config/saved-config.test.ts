@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
@@ -42,6 +42,7 @@ describe('saved config', () => {
     expect(store.set('model', ' deepseek-v4-pro ')).toBe('deepseek-v4-pro');
     expect(store.set('api-key-env', 'MY_DEEPSEEK_KEY')).toBe('MY_DEEPSEEK_KEY');
     expect(statSync(configHome(env)).mode & 0o777).toBe(0o700);
+    expect(statSync(configFilePath(env)).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(configFilePath(env), 'utf8'))).toEqual({
       provider: 'deepseek',
       upstream: 'https://api.deepseek.com/v1',
@@ -52,6 +53,14 @@ describe('saved config', () => {
     expect(store.unset('upstream')).toBe(true);
     expect((await openConfigStore(env)).get('upstream')).toBeUndefined();
     expect((await openConfigStore(env)).get('model')).toBe('deepseek-v4-pro');
+  });
+
+  it('makes a config.json an older version left 0644 private when it is read', async () => {
+    mkdirSync(configHome(env), { recursive: true, mode: 0o700 });
+    writeFileSync(configFilePath(env), JSON.stringify({ model: 'm' }), { mode: 0o644 });
+    chmodSync(configFilePath(env), 0o644);
+    expect((await readSavedConfig(env)).model).toBe('m');
+    expect(statSync(configFilePath(env)).mode & 0o777).toBe(0o600);
   });
 
   it('refuses an unknown provider, listing the presets', () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { findPreset, presetIdList } from '../providers/presets.js';
 import { CONFIG_NAME, configFilePath, configHome } from './config-home.js';
 
@@ -150,6 +150,8 @@ export async function openConfigStore(env: NodeJS.ProcessEnv = process.env): Pro
         configName: CONFIG_NAME,
         clearInvalidConfig: false,
         accessPropertiesByDotNotation: false,
+        // Private, like every file of the bridge's (conf's default is 0666 less the umask).
+        configFileMode: 0o600,
       });
       return conf;
     } catch (error) {
@@ -158,6 +160,7 @@ export async function openConfigStore(env: NodeJS.ProcessEnv = process.env): Pro
   };
   const store = (): Record<string, unknown> => {
     if (!conf && !existsSync(file)) return {};
+    if (!conf) makePrivate(file);
     try {
       const data: unknown = open().store;
       if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error('not a JSON object');
@@ -192,6 +195,16 @@ export async function openConfigStore(env: NodeJS.ProcessEnv = process.env): Pro
     },
     all: () => toSavedConfig(store(), file),
   };
+}
+
+/** An existing config.json made 0600 (an older version left it 0644). */
+function makePrivate(file: string): void {
+  if (process.platform === 'win32') return;
+  try {
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  } catch {
+    // not ours to fix: reading it will say what is wrong
+  }
 }
 
 function fileError(error: unknown, file: string): ConfigFileError {

@@ -11,6 +11,10 @@ import { makeSecretRedactor } from './redact-secrets.js';
 import type { PreconnectFailure, UpstreamClient } from './upstream-types.js';
 import type { ResponseRecord } from '../sessions/response-record.js';
 import { SessionStore } from '../sessions/session-store.js';
+import { MemoryStateStore } from '../sessions/memory-state-store.js';
+import type { ResponsesStateStore } from '../sessions/responses-state-store.js';
+import { handleStoredState, type StoredStateRoute } from './handle-stored-state.js';
+import { StateWrites } from './state-writes.js';
 
 // The bridge's HTTP server: routing, the Host/Origin/token guard, body decoding, JSON errors and
 // one --verbose line per request. The Responses translation itself lives in handleResponses.
@@ -19,11 +23,14 @@ import { SessionStore } from '../sessions/session-store.js';
 //   GET  /v1/models                OpenAI list of the configured model
 //   GET  /v1/models/{id}           that model, or 404
 //   POST /v1/responses             → handleResponses
+//   /v1/responses/{id}[/input_items], /v1/conversations[/{id}[/items[/{item}]]] → handleStoredState
 // The same paths work without the /v1 prefix, since clients disagree on whether it is part of
 // the base URL.
 
 export interface BridgeServerDeps {
   store?: SessionStore;
+  /** Stored responses, conversations, items by id. Default: in this process's memory. */
+  state?: ResponsesStateStore;
   /** Default: an undici pool to options.upstream, created here and closed by close(). */
   upstream?: UpstreamClient;
   /** Told about every finished /v1/responses request (passed to handleResponses). */
@@ -54,10 +61,18 @@ async function preconnectProblem(failure: PreconnectFailure, options: BridgeOpti
 
 type Route = '/healthz' | '/models' | '/responses' | { model: string } | undefined;
 
-function routeOf(pathname: string): Route {
+function routeOf(pathname: string): Route | StoredStateRoute {
   let path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/v1' || path.startsWith('/v1/')) path = path.slice(3) || '/';
   if (path === '/healthz' || path === '/models' || path === '/responses') return path;
+  const stored = /^\/(responses|conversations)(?:\/(.+))?$/.exec(path);
+  if (stored && (stored[1] === 'conversations' || stored[2] !== undefined)) {
+    try {
+      return { kind: stored[1] as StoredStateRoute['kind'], rest: stored[2]?.split('/').map(decodeURIComponent) ?? [] };
+    } catch {
+      return undefined;
+    }
+  }
   const model = /^\/models\/(.+)$/.exec(path);
   if (model) {
     try {
@@ -112,13 +127,15 @@ function urlHost(host: string): string {
 
 export async function startBridgeServer(options: BridgeOptions, deps: BridgeServerDeps = {}): Promise<BridgeServer> {
   const store = deps.store ?? new SessionStore();
+  const state = deps.state ?? new MemoryStateStore();
+  const writes = new StateWrites();
   const ownsUpstream = deps.upstream === undefined;
   const upstream = deps.upstream ?? createUpstreamClient(options);
   const clean = makeSecretRedactor(options.apiKey, options.token);
   const createdAt = Math.floor(Date.now() / 1000);
   const modelObject = (id: string) => ({ id, object: 'model', created: createdAt, owned_by: 'codex-bridge' });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, route: Route, method: string, pathname: string): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, route: Route | StoredStateRoute, method: string, pathname: string): Promise<void> {
     guardRequest(req.headers, route === '/healthz' ? '/healthz' : pathname, { token: options.token, boundHost: options.host });
 
     if (route === '/healthz') {
@@ -129,6 +146,10 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
     if (route === '/models') {
       if (method !== 'GET') throw methodNotAllowed(method, ['GET']);
       sendJson(res, 200, { object: 'list', data: [modelObject(options.model)] });
+      return;
+    }
+    if (typeof route === 'object' && 'kind' in route) {
+      await handleStoredState(req, res, route, method, { state, writes, store, maxBodyBytes: options.maxBodyBytes });
       return;
     }
     if (typeof route === 'object') {
@@ -146,10 +167,10 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
       reportRequest(res, { model: typeof requested === 'string' && requested !== '' ? requested : options.model });
       // The handler adds tokens and the final model to the report itself (reportRequest).
       const handler = handleResponses ?? (await loadResponsesHandler()).handleResponses;
-      await handler(req, res, body, { options, upstream, store, onResponse: deps.onResponse });
+      await handler(req, res, body, { options, upstream, store, state, writes, onResponse: deps.onResponse });
       return;
     }
-    throw new HttpError(404, `no route for ${method} ${pathname}; the bridge serves POST /v1/responses, GET /v1/models and GET /healthz`, {
+    throw new HttpError(404, `no route for ${method} ${pathname}; the bridge serves /v1/responses, /v1/conversations, GET /v1/models and GET /healthz`, {
       code: 'not_found',
     });
   }

@@ -20,11 +20,19 @@ import { ChatStreamToResponsesEvents, type ResponseContext } from '../translate/
 import { convertChatResponseToChunk, convertChatResponseToResponse } from '../translate/convert-chat-response-to-response.js';
 import { TranslationError } from '../translate/translation-error.js';
 import type { ChatResponse, ResponsesRequest, ResponsesResponse } from '../translate/types.js';
+import { responseRequestFields } from '../translate/response-resource.js';
+import type { ResponsesStateStore } from '../sessions/responses-state-store.js';
+import { prepareResponsesInput } from './prepare-responses-input.js';
+import { recordResponseState } from './record-response-state.js';
+import type { StateWrites } from './state-writes.js';
 
 export interface ResponsesHandlerDeps {
   options: BridgeOptions;
   upstream: UpstreamClient;
   store: SessionStore;
+  /** Stored responses, conversations and items by id (for clients other than Codex). */
+  state: ResponsesStateStore;
+  writes: StateWrites;
   /** Told about every finished request: for --verbose lines and the sessions file. */
   onResponse?: (record: ResponseRecord) => void;
 }
@@ -107,36 +115,33 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
   }
   if (typeof request.model === 'string' && request.model !== '') model = request.model;
 
-  // Which conversation this is: Codex's thread id, else the previous_response_id chain's.
-  const previousId = request.previous_response_id;
-  let history;
-  if (previousId !== undefined && previousId !== null) {
-    if (typeof previousId !== 'string') return fail(jsonError(400, 'previous_response_id must be a string', 'invalid_previous_response_id'));
-    history = store.history(previousId);
-    if (!history && store.pendingLoad) {
-      await store.pendingLoad.catch(() => {});
-      history = store.history(previousId);
-    }
-    if (!history) {
-      return fail(
-        jsonError(
-          400,
-          `previous_response_id ${JSON.stringify(previousId)} is not known to this bridge (it was never produced here, or it expired); send the full input instead`,
-          'previous_response_not_found',
-        ),
-      );
-    }
-  }
+  // What the request continues from (a previous_response_id chain or a conversation), its item
+  // references resolved, and its PDFs read for a provider that takes no files.
+  const adaptation = upstreamAdaptationFor(options);
+  const prepared = await prepareResponsesInput(request, { store, state: deps.state, writes: deps.writes, quirks: adaptation.quirks });
+  if (!('input' in prepared)) return fail(jsonError(prepared.status, prepared.message, prepared.code));
+  const { history, conversationId, previousId } = prepared;
+  // Which conversation this is: Codex's thread id, else the named conversation, else the previous_response_id chain's.
+  const threadId = headerValue(req.headers['thread-id']);
   conversation =
-    headerValue(req.headers['thread-id']) ??
+    threadId ??
+    conversationId ??
     (typeof request.prompt_cache_key === 'string' && request.prompt_cache_key !== '' ? request.prompt_cache_key : undefined) ??
     (previousId ? store.conversationOf(previousId) : undefined) ??
     responseId;
 
-  const adaptation = upstreamAdaptationFor(options);
   let converted;
   try {
-    converted = convertToChatRequest(request, { model, history, reasoningLookup: store.reasoningLookup(conversation), quirks: adaptation.quirks });
+    converted = convertToChatRequest(prepared.input === request.input ? request : { ...request, input: prepared.input }, {
+      model,
+      history,
+      reasoningLookup: store.reasoningLookup(conversation),
+      quirks: adaptation.quirks,
+      pdfText: prepared.pdfText,
+      // Codex trims and interrupts histories, and is helped by a repair; an API client gets api.openai.com's 400.
+      orphanToolOutputs: threadId ? 'repair' : 'reject',
+      onRepair: options.log && ((note) => options.log?.(`repaired the tool-call sequence of ${responseId}: ${note}`)),
+    });
   } catch (error) {
     if (error instanceof TranslationError) return fail(jsonError(400, error.message, 'invalid_request'));
     throw error;
@@ -152,6 +157,8 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
   const context: ResponseContext = {
     responseId,
     model,
+    requestFields: responseRequestFields(request),
+    now: () => Math.floor(Date.now() / 1000),
     createdAt: Math.floor(Date.now() / 1000),
     toolNames: converted.toolNames,
     previousResponseId: previousId ?? null,
@@ -225,8 +232,16 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
       }
       store.rememberReasoning(conversation, convertToChatMessages(response.output));
     }
+    void keepState(response);
     report(response.status, httpStatus, response.usage);
   };
+  // For GET /v1/responses/{id} and the conversation; a reader that comes before it landed waits for it.
+  let stateWrite: Promise<void> | undefined;
+  const keepState = (response: ResponsesResponse) =>
+    (stateWrite ??= recordResponseState(
+      { response, input: converted.inputItems, store: request.store !== false, conversationId },
+      { state: deps.state, writes: deps.writes, log: options.log },
+    ));
 
   if (request.stream !== true) {
     const response =
@@ -236,6 +251,7 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
       sendError(res, failure, scrub);
       return finish(response, 502);
     }
+    await keepState(response);
     sendJson(res, 200, response);
     return finish(response, 200);
   }

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { isDeepFrozen } from '../translate/deep-freeze.js';
 
 // Responses API streaming: each event goes out as
 //   event: <type>\ndata: <json>\n\n
@@ -185,5 +186,36 @@ export function encodeEvent(event: SseEvent, sequence: number): string {
     }
   }
   const { type, sequence_number: _ignored, ...rest } = event;
-  return JSON.stringify({ type, sequence_number: sequence, ...rest });
+  const copy = { type, sequence_number: sequence, ...rest };
+  const response = rest.response;
+  if (response === null || typeof response !== 'object' || Object.getPrototypeOf(response) !== Object.prototype || 'toJSON' in response) {
+    return JSON.stringify(copy);
+  }
+  // A lifecycle event: its response echoes the request's tools, the same frozen array every turn
+  // of a Codex session (17 KB), whose JSON is kept rather than made again for each event.
+  return objectJson(copy, (key, value) => (key === 'response' ? objectJson(value as object, frozenMemberJson) : JSON.stringify(value)));
+}
+
+/** JSON of deep-frozen values (which cannot change), by value. */
+const frozenJson = new WeakMap<object, string>();
+
+function frozenMemberJson(_key: string, value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || !isDeepFrozen(value)) return JSON.stringify(value);
+  let json = frozenJson.get(value);
+  if (json === undefined) {
+    json = JSON.stringify(value);
+    frozenJson.set(value, json);
+  }
+  return json;
+}
+
+/** JSON.stringify of a plain object, each member's JSON made by `member` (undefined: left out, as JSON.stringify does). */
+function objectJson(object: object, member: (key: string, value: unknown) => string | undefined): string {
+  let json = '{';
+  for (const key of Object.keys(object)) {
+    const value = member(key, (object as Record<string, unknown>)[key]);
+    if (value === undefined) continue;
+    json += `${json.length > 1 ? ',' : ''}${JSON.stringify(key)}:${value}`;
+  }
+  return `${json}}`;
 }

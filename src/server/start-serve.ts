@@ -71,7 +71,7 @@ export async function startServe(flags: ServeFlags, deps: ServeDependencies = {}
       // Loaded here so `--help` and the other commands don't pay for the server and undici.
       const { startBridgeServer } = await import('./create-bridge-server.js');
       const { withSessionRecorder } = await import('../sessions/session-recorder.js');
-      return withSessionRecorder({ env, upstream: o.upstream }, (sessionDeps) => startBridgeServer(o, sessionDeps));
+      return withSessionRecorder({ env, upstream: o.upstream, provider: o.provider, apiKeyEnv: selection.apiKeyEnv }, (sessionDeps) => startBridgeServer(o, sessionDeps));
     });
 
   let server: Awaited<ReturnType<typeof startServer>>;

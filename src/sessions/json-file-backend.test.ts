@@ -3,7 +3,8 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { JsonFileBackend, type JsonFileBackendOptions } from './json-file-backend.js';
-import { parseSessionsFile, type SessionRecord } from './session-records.js';
+import type { SessionRecord } from './session-records.js';
+import { parseSessionsFile } from './sessions-file-format.js';
 import { NewerSchemaError, type SessionChanges } from './sessions-backend.js';
 import { ensurePrivateDirectory, sessionsFilePath, sessionsHome } from './sessions-home.js';
 
@@ -22,6 +23,7 @@ beforeEach(() => {
 
 const record = (id: string): SessionRecord => ({
   id,
+  client: 'api',
   title: 't',
   model: 'm',
   upstream: 'h',
@@ -30,6 +32,7 @@ const record = (id: string): SessionRecord => ({
   updatedAt: '2026-01-01T00:00:00.000Z',
   requests: 1,
   usage: { inputTokens: 1, outputTokens: 2, cachedTokens: 0, reasoningTokens: 0 },
+  buckets: [],
 });
 
 /** The backend of another process (or command): it knows nothing of this one's writes. */
@@ -220,7 +223,7 @@ describe('reading and updating', () => {
 
   it('a file of a newer schema is never overwritten', async () => {
     mkdirSync(home, { recursive: true });
-    const newer = '{"version":2,"sessions":{"a":{}},"more":"stuff"}\n';
+    const newer = '{"version":3,"sessions":{"a":{}},"more":"stuff"}\n';
     writeFileSync(file, newer);
     await expect(backend().list()).rejects.toBeInstanceOf(NewerSchemaError);
     await expect(backend().update(put(record('x')), 'w')).rejects.toThrow(/newer codex-bridge.*v2/);

@@ -9,8 +9,6 @@ import { legacyJournalPathOf, readLegacyJournal, replayJournal } from './legacy-
 import {
   applyCaps,
   DEFAULT_CAPS,
-  parseSessionsFile,
-  SessionsFileEncoder,
   SESSIONS_SCHEMA_VERSION,
   storeDataOf,
   warmRecordJson,
@@ -18,6 +16,7 @@ import {
   type SessionRecord,
   type SessionsFileData,
 } from './session-records.js';
+import { parseSessionsFile, SessionsFileEncoder } from './sessions-file-format.js';
 import { NewerSchemaError, newWriteId, stderrWarn, type BackendCheck, type SessionChanges, type SessionsBackend, type Warn } from './sessions-backend.js';
 import { ensurePrivateDirectory } from './sessions-home.js';
 

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { JsonFileBackend } from './json-file-backend.js';
-import { parseSessionsFile, storeDataOf, type SessionRecord } from './session-records.js';
+import { storeDataOf, type SessionRecord } from './session-records.js';
+import { parseRecord, parseSessionsFile } from './sessions-file-format.js';
 import { NewerSchemaError } from './sessions-backend.js';
 import { SessionStore } from './session-store.js';
 
@@ -12,7 +13,8 @@ import { SessionStore } from './session-store.js';
 // into sessions.json on first start, losing nothing, and the journal is gone.
 
 const fixture = (name: string) => new URL(`../../test/fixtures/sessions-journal-v1/${name}`, import.meta.url);
-const expected = JSON.parse(readFileSync(fixture('expected-sessions.json'), 'utf8')) as SessionRecord[];
+// As this version reads a v1 record (its usage as one unpriced bucket, its client told by its id).
+const expected = (JSON.parse(readFileSync(fixture('expected-sessions.json'), 'utf8')) as unknown[]).map((raw) => parseRecord(raw)!);
 
 const tempDir = tempDirsPerTest('cb-legacy-journal-');
 let home: string;
@@ -116,7 +118,7 @@ describe('a journal left by an older version', () => {
 
   it('a journal of a newer schema leaves both files untouched', async () => {
     const lines = fixtureLines();
-    lines[0] = JSON.stringify({ version: 2, journalFor: JSON.parse(lines[0]).journalFor });
+    lines[0] = JSON.stringify({ version: 3, journalFor: JSON.parse(lines[0]).journalFor });
     writeFileSync(journal, lines.join('\n'));
     const before = [readFileSync(file, 'utf8'), readFileSync(journal, 'utf8')];
     await expect(backend().list()).rejects.toBeInstanceOf(NewerSchemaError);

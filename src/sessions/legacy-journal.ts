@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { newestFirst, parseRecord, SESSIONS_SCHEMA_VERSION, type SessionRecord } from './session-records.js';
+import { newestFirst, SESSIONS_SCHEMA_VERSION, type SessionRecord } from './session-records.js';
+import { parseRecord } from './sessions-file-format.js';
 
 // sessions.json.journal, which codex-bridge up to commit cba3eab appended its flushes to instead of
 // rewriting sessions.json. Only read now: the store folds a journal such a version left (a crash, or

@@ -7,7 +7,7 @@ import type { ResponseRecord } from './response-record.js';
 import { startMockUpstream, type MockTurn, type MockUpstream } from '../../test/helpers/mock-upstream.js';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { openSessionRecorder, withSessionRecorder } from './session-recorder.js';
-import { parseSessionsFile } from './session-records.js';
+import { parseSessionsFile } from './sessions-file-format.js';
 import { JsonFileBackend } from './json-file-backend.js';
 import { sessionsFilePath } from './sessions-home.js';
 import { SessionStore } from './session-store.js';
@@ -318,7 +318,7 @@ describe('recording sessions', () => {
     const recorder = await openSessionRecorder({ home, upstreamHost: 'h', store: new SessionStore(), warn });
     recorder.onResponse(fakeRecord('one'));
     await recorder.flush();
-    const newer = '{"version":2,"sessions":[]}';
+    const newer = '{"version":3,"sessions":[]}';
     writeFileSync(sessionsFilePath(home), newer);
     recorder.onResponse(fakeRecord('two'));
     await recorder.flush();

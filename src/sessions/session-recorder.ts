@@ -1,3 +1,5 @@
+import { preloadPrices, priceRequest } from '../pricing/price-request.js';
+import { requestRole, titleMatches } from './codex-requests.js';
 import type { ResponseRecord } from './response-record.js';
 import { SessionStore } from './session-store.js';
 import { LockTimeoutError } from './file-lock.js';
@@ -14,7 +16,9 @@ import {
   type Caps,
   type SessionDelta,
   type SessionStoreSlice,
+  type UpstreamSetting,
 } from './session-records.js';
+import { mergeBuckets, requestBucket } from './session-usage.js';
 import { NewerSchemaError, newWriteId, stderrWarn, type SessionChanges, type SessionsBackend, type Warn } from './sessions-backend.js';
 import { sessionsFilePath } from './sessions-home.js';
 
@@ -24,7 +28,9 @@ import { sessionsFilePath } from './sessions-home.js';
 // (and close, and process exit) writes the batch with a read-merge-write, adding only what this
 // process has not written yet, so two bridges at once both end up in the file and nothing is
 // counted twice. Persistence trouble (a locked, unwritable or newer file) is a one-line warning,
-// never an error: the bridge goes on serving.
+// never an error: the bridge goes on serving. Codex's own requests on threads of their own (the
+// title request, sub-agents: codex-requests.ts) are added to their conversation, and each request
+// is priced as it completes (src/pricing).
 
 export interface SessionRecorderOptions {
   /** Directory of sessions.json (default: $CODEX_BRIDGE_HOME, else the platform config dir). */
@@ -32,6 +38,8 @@ export interface SessionRecorderOptions {
   env?: NodeJS.ProcessEnv;
   /** The upstream's host (a URL is reduced to its host; nothing else is kept). */
   upstreamHost: string;
+  /** What `codex-bridge resume` needs to start the bridge again, and what prices a request (by its URL). */
+  upstreamSetting?: UpstreamSetting;
   /** Loaded from the file now; its data for each conversation is written with the session. */
   store?: SessionStore;
   /** One-line warnings (default: stderr). */
@@ -52,7 +60,18 @@ export interface SessionRecorder {
   flush(): Promise<void>;
   /** Final flush; stops the timer and the exit handler. Safe to call twice. */
   close(): Promise<void>;
+  /** The Codex conversation this process served last, once it is saved (after close: if the last write succeeded). */
+  lastCodexSession(): string | undefined;
 }
+
+/** A title request waiting for the conversation it names to be seen (its first request may still be streaming). */
+interface WaitingTitle {
+  prompt: string;
+  entry: PendingEntry;
+}
+
+/** How long a title request waits for its conversation before it goes to the latest one in its folder. */
+const TITLE_WAIT_MS = 5 * 60_000;
 
 interface PendingEntry {
   delta: SessionDelta;
@@ -108,10 +127,29 @@ function mergeEntry(into: Map<string, PendingEntry>, entry: PendingEntry): void 
       lastAt: newer.lastAt,
       requests: older.requests + newer.requests,
       usage: addUsage(older.usage, newer.usage),
+      client: older.client ?? newer.client,
+      ...(newer.upstreamUrl ? upstreamFields(newer) : upstreamFields(older)),
+      buckets: mergeBuckets(older.buckets ?? [], newer.buckets ?? []),
     },
     storeChanged: existing.storeChanged || entry.storeChanged,
     codex: existing.codex || entry.codex,
   });
+}
+
+function upstreamFields(from: UpstreamSetting): UpstreamSetting {
+  return { provider: from.provider, upstreamUrl: from.upstreamUrl, apiKeyEnv: from.apiKeyEnv };
+}
+
+/** The upstream URL fit to be saved: without credentials, query or fragment (where a key may be), else none. */
+export function savedUpstreamUrl(upstream: string | undefined): string | undefined {
+  if (!upstream) return undefined;
+  try {
+    const url = new URL(upstream);
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash) return undefined;
+    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+  } catch {
+    return undefined;
+  }
 }
 
 /** A batch as changes to the stored records: each conversation's delta merged into its record. */
@@ -124,7 +162,10 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
   const now = options.now ?? Date.now;
   const flushDelayMs = options.flushDelayMs ?? 200;
   const upstream = upstreamHostOf(options.upstreamHost);
+  const setting: UpstreamSetting = { ...options.upstreamSetting, upstreamUrl: savedUpstreamUrl(options.upstreamSetting?.upstreamUrl) };
   const store = options.store;
+  // Only an upstream with a URL can be priced.
+  if (setting.upstreamUrl) preloadPrices(setting.upstreamUrl);
   let disabled = false;
   const warned = new Set<string>();
   /** Each kind of trouble is told once per process, not once per flush. */
@@ -162,6 +203,39 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
   }
 
   let pending = new Map<string, PendingEntry>();
+  let waitingTitles: WaitingTitle[] = [];
+  /** The Codex conversations this process served: their first prompt and folder, to place title requests. */
+  const conversations = new Map<string, { title: string; cwd: string | null; lastAt: number }>();
+  let lastCodex: string | undefined;
+
+  const noteConversation = (delta: SessionDelta) => {
+    const seen = conversations.get(delta.id);
+    conversations.set(delta.id, { title: seen?.title || delta.title, cwd: seen?.cwd ?? delta.cwd, lastAt: delta.lastAt });
+    lastCodex = delta.id;
+  };
+
+  /** The conversation a title request belongs to: the newest of this process that it quotes (else, with `latest`, the newest in its folder, else the newest). */
+  const conversationFor = (waiting: WaitingTitle, latest: boolean): string | undefined => {
+    const cwd = waiting.entry.delta.cwd;
+    const sameFolder = [...conversations].filter(([, c]) => !cwd || !c.cwd || c.cwd === cwd);
+    const newest = (list: typeof sameFolder) => list.sort((a, b) => b[1].lastAt - a[1].lastAt)[0]?.[0];
+    const quoted = newest(sameFolder.filter(([, c]) => titleMatches(c.title, waiting.prompt)));
+    if (quoted || !latest) return quoted;
+    return newest(sameFolder) ?? newest([...conversations]);
+  };
+
+  /** Adds the title requests whose conversation is known to it; `all`: every one (closing), `olderThan`: those waiting since. */
+  const placeTitles = (settle: { all?: boolean; before?: number } = {}) => {
+    const still: WaitingTitle[] = [];
+    for (const waiting of waitingTitles) {
+      const giveUp = settle.all === true || (settle.before !== undefined && waiting.entry.delta.lastAt < settle.before);
+      // Nobody to give it to: it stays a record of its own rather than lose its usage.
+      const id = conversationFor(waiting, giveUp) ?? (giveUp ? waiting.entry.delta.id : undefined);
+      if (id === undefined) still.push(waiting);
+      else mergeEntry(pending, { ...waiting.entry, delta: { ...waiting.entry.delta, id, title: id === waiting.entry.delta.id ? waiting.entry.delta.title : '', cwd: null } });
+    }
+    waitingTitles = still;
+  };
   /** The batch being written. */
   let inflight: Batch | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -169,8 +243,19 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
   let closed = false;
   let nextRetryMs: number | undefined;
 
+  /** Gives title requests still waiting their time, then places them (a `serve` may run for days). */
+  let titleTimer: NodeJS.Timeout | undefined;
   const schedule = (delay = flushDelayMs) => {
-    if (disabled || timer || flushing || pending.size === 0) return;
+    if (disabled) return;
+    if (waitingTitles.length > 0 && !titleTimer && !closed) {
+      titleTimer = setTimeout(() => {
+        titleTimer = undefined;
+        placeTitles({ before: now() - TITLE_WAIT_MS + 1 });
+        schedule();
+      }, TITLE_WAIT_MS);
+      titleTimer.unref();
+    }
+    if (timer || flushing || pending.size === 0) return;
     timer = setTimeout(() => {
       timer = undefined;
       void flush();
@@ -223,6 +308,7 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
       clearTimeout(timer);
       timer = undefined;
     }
+    placeTitles({ before: now() - TITLE_WAIT_MS });
     if (disabled || !backend || pending.size === 0) return;
     const target = backend;
     const batch = takeBatch();
@@ -256,6 +342,7 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
    */
   const onExit = () => {
     if (disabled || !backend?.updateOnExit) return;
+    placeTitles({ all: true });
     const interrupted = inflight;
     const rest = takeBatch();
     if (!interrupted && rest.entries.size === 0) return;
@@ -276,36 +363,54 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
         if (record.status === 'error' && record.conversation === record.responseId) return;
         const at = now();
         const items = Array.isArray(record.inputItems) ? record.inputItems : [];
+        const headers = record.headers ?? {};
         const stored = record.status === 'completed' || record.status === 'incomplete';
-        mergeEntry(pending, {
-          delta: {
-            id: record.conversation,
-            title: titleFromInput(items),
-            model: record.model,
-            upstream,
-            cwd: cwdFromRequest(record.headers ?? {}, items),
-            firstAt: at,
-            lastAt: at,
-            requests: 1,
-            usage: record.usage ? usageFromResponses(record.usage) : emptyUsage(),
-          },
-          storeChanged: stored && store !== undefined,
-          codex: headerOf(record.headers, 'thread-id') !== undefined,
-        });
+        const usage = record.usage ? usageFromResponses(record.usage) : emptyUsage();
+        const codex = headerOf(headers, 'thread-id') !== undefined;
+        const role = requestRole(headers, items, record.conversation);
+        const delta: SessionDelta = {
+          id: role.kind === 'subagent' ? role.root : record.conversation,
+          client: codex ? 'codex' : 'api',
+          title: role.kind === 'conversation' ? titleFromInput(items) : '',
+          model: record.model,
+          upstream,
+          ...setting,
+          cwd: cwdFromRequest(headers, items),
+          firstAt: at,
+          lastAt: at,
+          requests: 1,
+          usage,
+          buckets: [requestBucket(at, record.model, usage, priceRequest(setting.upstreamUrl, record.model, usage, new Date(at)))],
+        };
+        // Only a conversation's own thread has SessionStore data worth keeping under its id.
+        const entry: PendingEntry = { delta, storeChanged: stored && store !== undefined && role.kind === 'conversation', codex };
+        if (role.kind === 'title') {
+          waitingTitles.push({ prompt: role.prompt, entry });
+        } else {
+          mergeEntry(pending, entry);
+          if (codex && role.kind === 'conversation') noteConversation(delta);
+        }
+        placeTitles();
         schedule();
       } catch (error) {
         warnOnce('record', `could not record a request for the sessions file (${(error as Error).message ?? error})`);
       }
     },
     flush,
+    lastCodexSession(): string | undefined {
+      return !disabled && lastCodex !== undefined && !pending.has(lastCodex) && inflight?.entries.has(lastCodex) !== true ? lastCodex : undefined;
+    },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      placeTitles({ all: true });
       try {
         await flush();
       } finally {
         if (timer) clearTimeout(timer);
+        if (titleTimer) clearTimeout(titleTimer);
         timer = undefined;
+        titleTimer = undefined;
         // If that last write failed, the exit handler gets one more (synchronous) try.
         if (pending.size === 0) process.off('exit', onExit);
       }
@@ -326,20 +431,26 @@ export interface RecordingDeps {
  * start, the recorder is closed.
  *
  *   return withSessionRecorder({ upstream: o.upstream }, (deps) => startBridgeServer(o, deps));
+ *
+ * The server it resolves with also tells lastCodexSession() (see SessionRecorder).
  */
 export async function withSessionRecorder<S extends { close(): Promise<void> | void }>(
-  options: Omit<SessionRecorderOptions, 'upstreamHost' | 'store'> & { upstream: string },
+  options: Omit<SessionRecorderOptions, 'upstreamHost' | 'store' | 'upstreamSetting'> & { upstream: string; provider?: string; apiKeyEnv?: string },
   start: (deps: RecordingDeps) => Promise<S>,
-): Promise<S> {
-  const { upstream, ...rest } = options;
+): Promise<S & { lastCodexSession(): string | undefined }> {
+  const { upstream, provider, apiKeyEnv, ...rest } = options;
   const store = new SessionStore();
   // The file is read (and parsed, ~30 ms at 500 sessions) a turn after the server is up, so `run`
   // spawns its command first. Loading merges, so responses recorded meanwhile are kept;
   // what arrives before the load is queued behind it, and a previous_response_id lookup that misses
   // waits for it.
   const recorderReady = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
-    openSessionRecorder({ ...rest, upstreamHost: upstream, store }),
+    openSessionRecorder({ ...rest, upstreamHost: upstream, upstreamSetting: { provider, upstreamUrl: upstream, apiKeyEnv }, store }),
   );
+  let recorder: SessionRecorder | undefined;
+  void recorderReady.then((ready) => {
+    recorder = ready;
+  });
   store.pendingLoad = recorderReady.finally(() => {
     store.pendingLoad = undefined;
   });
@@ -355,6 +466,7 @@ export async function withSessionRecorder<S extends { close(): Promise<void> | v
   }
   const closeServer = server.close.bind(server);
   return Object.assign(server, {
+    lastCodexSession: () => recorder?.lastCodexSession(),
     async close(): Promise<void> {
       try {
         await closeServer();

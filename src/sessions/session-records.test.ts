@@ -5,14 +5,13 @@ import {
   compactSlice,
   cwdFromRequest,
   mergeRecord,
-  parseSessionsFile,
-  serializeSessionsFile,
   titleFromInput,
   upstreamHostOf,
   usageFromResponses,
   type SessionDelta,
   type SessionRecord,
 } from './session-records.js';
+import { parseSessionsFile, serializeSessionsFile } from './sessions-file-format.js';
 
 interface Captured {
   headers: Record<string, string>;
@@ -36,6 +35,7 @@ const delta = (overrides: Partial<SessionDelta> = {}): SessionDelta => ({
 
 const record = (id: string, updatedAt: string, extra: Partial<SessionRecord> = {}): SessionRecord => ({
   id,
+  client: 'api',
   title: `title ${id}`,
   model: 'm',
   upstream: 'h',
@@ -44,6 +44,7 @@ const record = (id: string, updatedAt: string, extra: Partial<SessionRecord> = {
   updatedAt,
   requests: 1,
   usage: { inputTokens: 1, outputTokens: 1, cachedTokens: 0, reasoningTokens: 0 },
+  buckets: [],
   ...extra,
 });
 
@@ -94,6 +95,7 @@ describe('merging a delta into the file', () => {
   it('creates the record from the delta', () => {
     expect(mergeRecord(undefined, delta(), undefined)).toEqual({
       id: 's1',
+      client: 'api',
       title: 'fix the test',
       model: 'm1',
       upstream: 'api.example.com',
@@ -102,6 +104,7 @@ describe('merging a delta into the file', () => {
       updatedAt: '2026-01-01T10:05:00.000Z',
       requests: 2,
       usage: { inputTokens: 100, outputTokens: 10, cachedTokens: 50, reasoningTokens: 3 },
+      buckets: [],
     });
   });
 
@@ -195,7 +198,7 @@ describe('the file format', () => {
     expect(parseSessionsFile('[]').kind).toBe('corrupt');
     expect(parseSessionsFile('{"sessions":[]}').kind).toBe('corrupt');
     expect(parseSessionsFile('{"version":1}').kind).toBe('corrupt');
-    expect(parseSessionsFile('{"version":2,"whatever":true}')).toEqual({ kind: 'newer', version: 2 });
+    expect(parseSessionsFile('{"version":3,"whatever":true}')).toEqual({ kind: 'newer', version: 3 });
     const parsed = parseSessionsFile(JSON.stringify({ version: 1, sessions: [null, { id: 7 }, { id: 'ok', requests: 'x', usage: { inputTokens: 5 } }] }));
     expect(parsed.kind === 'ok' && parsed.data.sessions).toEqual([
       expect.objectContaining({ id: 'ok', requests: 0, usage: { inputTokens: 5, outputTokens: 0, cachedTokens: 0, reasoningTokens: 0 } }),

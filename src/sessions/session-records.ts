@@ -1,15 +1,25 @@
 import type { SessionStoreData, StoredResponse } from './session-store.js';
+import { addUsage, costOf, mergeBuckets, type SessionUsage, type UsageBucket } from './session-usage.js';
+
+export { addUsage, emptyUsage, usageFromResponses, type SessionUsage, type UsageBucket } from './session-usage.js';
 
 // The records of sessions.json, and the pure functions around them: what a request adds to its
 // session, how two writers' views merge, how the caps prune. No I/O here.
 
-export const SESSIONS_SCHEMA_VERSION = 1;
+/** v2 added the client, what resume needs, and usage by hour; v1 files are read and rewritten as v2. */
+export const SESSIONS_SCHEMA_VERSION = 2;
 
-export interface SessionUsage {
-  inputTokens: number;
-  outputTokens: number;
-  cachedTokens: number;
-  reasoningTokens: number;
+/** Codex (a thread-id header: resumable with `codex resume`), or another Responses client (previous_response_id chains). */
+export type SessionClient = 'codex' | 'api';
+
+/** What `codex-bridge resume` starts the bridge with: the upstream the session last used. Never a key. */
+export interface UpstreamSetting {
+  /** The preset id, if one was chosen. */
+  provider?: string;
+  /** The Chat Completions base URL, without credentials or query (left out if it had any). */
+  upstreamUrl?: string;
+  /** The *name* of the variable that held the key. */
+  apiKeyEnv?: string;
 }
 
 /** What the SessionStore keeps for one conversation (see SessionStore.toJSON). */
@@ -18,9 +28,10 @@ export interface SessionStoreSlice {
   reasoning: Record<string, string>;
 }
 
-export interface SessionRecord {
+export interface SessionRecord extends UpstreamSetting {
   /** Codex's thread id (what `codex exec` prints as "session id"), else the previous_response_id chain root. */
   id: string;
+  client: SessionClient;
   /** The first real user prompt (not Codex's environment_context), trimmed; '' until one is seen. */
   title: string;
   model: string;
@@ -31,7 +42,10 @@ export interface SessionRecord {
   createdAt: string;
   updatedAt: string;
   requests: number;
+  /** Totals over every request, Codex's own (title, compaction, sub-agents) included. */
   usage: SessionUsage;
+  /** The same requests by hour and model, each priced when it completed (session-usage.ts). */
+  buckets: UsageBucket[];
   /** The SessionStore's data for this conversation, so a restarted bridge can continue it. */
   store?: SessionStoreSlice;
 }
@@ -46,8 +60,10 @@ export interface SessionsFileData {
 }
 
 /** One process's not-yet-written additions to one session. */
-export interface SessionDelta {
+export interface SessionDelta extends UpstreamSetting {
   id: string;
+  /** Default: told by the id (a Codex thread id is a UUID). */
+  client?: SessionClient;
   title: string;
   model: string;
   upstream: string;
@@ -57,31 +73,14 @@ export interface SessionDelta {
   lastAt: number;
   requests: number;
   usage: SessionUsage;
+  /** Default: none (usage counted, not by hour). */
+  buckets?: UsageBucket[];
 }
 
-export const emptyUsage = (): SessionUsage => ({ inputTokens: 0, outputTokens: 0, cachedTokens: 0, reasoningTokens: 0 });
+const CODEX_THREAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function addUsage(a: SessionUsage, b: SessionUsage): SessionUsage {
-  return {
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    cachedTokens: a.cachedTokens + b.cachedTokens,
-    reasoningTokens: a.reasoningTokens + b.reasoningTokens,
-  };
-}
-
-/** The Responses usage object (as handleResponses reports it) in the file's terms. */
-export function usageFromResponses(usage: unknown): SessionUsage {
-  const out = emptyUsage();
-  if (!usage || typeof usage !== 'object') return out;
-  const u = usage as Record<string, unknown>;
-  const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0);
-  out.inputTokens = count(u.input_tokens);
-  out.outputTokens = count(u.output_tokens);
-  out.cachedTokens = count((u.input_tokens_details as Record<string, unknown> | undefined)?.cached_tokens);
-  out.reasoningTokens = count((u.output_tokens_details as Record<string, unknown> | undefined)?.reasoning_tokens);
-  return out;
-}
+/** Which client a session id comes from, for records that do not say: Codex thread ids are UUIDs. */
+export const clientOfId = (id: string): SessionClient => (CODEX_THREAD_ID.test(id) ? 'codex' : 'api');
 
 // ---------- what a request tells about its session ----------
 
@@ -233,29 +232,61 @@ export function mergeRecord(existing: SessionRecord | undefined, delta: SessionD
   if (!existing) {
     return {
       id: delta.id,
+      client: delta.client ?? clientOfId(delta.id),
       title: delta.title,
       model: delta.model,
       upstream: delta.upstream,
+      ...upstreamSetting(delta),
       cwd: delta.cwd,
       createdAt: iso(delta.firstAt),
       updatedAt: iso(delta.lastAt),
       requests: delta.requests,
       usage: { ...delta.usage },
+      buckets: mergeBuckets([], delta.buckets ?? []),
       ...(store && { store }),
     };
   }
   const deltaIsNewer = delta.lastAt >= time(existing.updatedAt);
+  // The upstream setting goes as one: a newer request's, if it has one.
+  const setting = (deltaIsNewer && delta.upstreamUrl) || !existing.upstreamUrl ? upstreamSetting(delta.upstreamUrl ? delta : existing) : upstreamSetting(existing);
   return {
     id: existing.id,
+    client: existing.client,
     title: existing.title || delta.title,
     model: deltaIsNewer ? delta.model || existing.model : existing.model || delta.model,
     upstream: deltaIsNewer ? delta.upstream || existing.upstream : existing.upstream || delta.upstream,
+    ...setting,
     cwd: existing.cwd ?? delta.cwd,
     createdAt: iso(Math.min(time(existing.createdAt) || delta.firstAt, delta.firstAt)),
     updatedAt: iso(Math.max(time(existing.updatedAt), delta.lastAt)),
     requests: existing.requests + delta.requests,
     usage: addUsage(existing.usage, delta.usage),
+    buckets: mergeBuckets(existing.buckets, delta.buckets ?? []),
     ...(store && { store }),
+  };
+}
+
+/** Only the fields that are set (a record's JSON has no undefined keys). */
+export function upstreamSetting(from: UpstreamSetting): UpstreamSetting {
+  return {
+    ...(from.provider && { provider: from.provider }),
+    ...(from.upstreamUrl && { upstreamUrl: from.upstreamUrl }),
+    ...(from.apiKeyEnv && { apiKeyEnv: from.apiKeyEnv }),
+  };
+}
+
+/**
+ * Adds `internal`'s requests and usage into `target` (a conversation's own record): how a record of
+ * Codex's title request, written by codex-bridge 0.1 as a session of its own, is folded in.
+ */
+export function absorbRecord(target: SessionRecord, internal: SessionRecord): SessionRecord {
+  return {
+    ...target,
+    createdAt: iso(Math.min(time(target.createdAt), time(internal.createdAt))),
+    updatedAt: iso(Math.max(time(target.updatedAt), time(internal.updatedAt))),
+    requests: target.requests + internal.requests,
+    usage: addUsage(target.usage, internal.usage),
+    buckets: mergeBuckets(target.buckets, internal.buckets),
   };
 }
 
@@ -289,7 +320,7 @@ export const DEFAULT_CAPS: Caps = { maxSessions: 500, maxBytes: 20 * 1024 * 1024
  * is these bytes put together: no megabyte string to build and encode on the event loop.
  */
 const jsonCache = new WeakMap<SessionRecord, Buffer>();
-function recordJson(record: SessionRecord): Buffer {
+export function recordJson(record: SessionRecord): Buffer {
   let bytes = jsonCache.get(record);
   if (!bytes) {
     const json = JSON.stringify(record);
@@ -340,131 +371,22 @@ export function applyCaps(sessions: SessionRecord[], caps: Caps = DEFAULT_CAPS):
   return kept;
 }
 
-/** The record as `sessions list --json` and `show --json` print it (without the SessionStore data). */
-export function publicRecord(record: SessionRecord): Omit<SessionRecord, 'store'> {
+/** The record as `sessions list --json` and `show --json` print it: no SessionStore data, no buckets, its cost. */
+export type PublicRecord = Omit<SessionRecord, 'store' | 'buckets'> & { costUsd: number | null; unpricedRequests: number };
+
+export function publicRecord(record: SessionRecord): PublicRecord {
   return {
     id: record.id,
+    client: record.client,
     title: record.title,
     model: record.model,
     upstream: record.upstream,
+    ...upstreamSetting(record),
     cwd: record.cwd,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     requests: record.requests,
     usage: { ...record.usage },
+    ...costOf(record.buckets),
   };
 }
-
-// ---------- parsing ----------
-
-export type ParsedSessionsFile =
-  | { kind: 'ok'; data: SessionsFileData }
-  | { kind: 'newer'; version: number }
-  | { kind: 'corrupt'; reason: string };
-
-function parseSlice(value: unknown): SessionStoreSlice | undefined {
-  if (!value || typeof value !== 'object') return undefined;
-  const { responses, reasoning } = value as { responses?: unknown; reasoning?: unknown };
-  const slice: SessionStoreSlice = { responses: [], reasoning: {} };
-  if (Array.isArray(responses)) {
-    for (const response of responses as Array<Partial<StoredResponse> | null>) {
-      if (response && typeof response.id === 'string' && typeof response.conversation === 'string' && Array.isArray(response.items)) {
-        slice.responses.push({
-          id: response.id,
-          conversation: response.conversation,
-          ...(typeof response.parentId === 'string' && { parentId: response.parentId }),
-          items: response.items,
-        });
-      }
-    }
-  }
-  if (reasoning && typeof reasoning === 'object' && !Array.isArray(reasoning)) {
-    for (const [key, text] of Object.entries(reasoning)) if (typeof text === 'string') slice.reasoning[key] = text;
-  }
-  return isEmptySlice(slice) ? undefined : slice;
-}
-
-const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : 0);
-const text = (value: unknown) => (typeof value === 'string' ? value : '');
-const date = (value: unknown, fallback: string) => (typeof value === 'string' && Number.isFinite(Date.parse(value)) ? value : fallback);
-
-/** One record as read from the file; undefined if it is not one (no id). Missing fields get defaults. */
-export function parseRecord(value: unknown): SessionRecord | undefined {
-  if (!value || typeof value !== 'object') return undefined;
-  const raw = value as Record<string, unknown>;
-  if (typeof raw.id !== 'string' || raw.id === '') return undefined;
-  const usage = (raw.usage && typeof raw.usage === 'object' ? raw.usage : {}) as Record<string, unknown>;
-  const updatedAt = date(raw.updatedAt, new Date(0).toISOString());
-  const store = parseSlice(raw.store);
-  return {
-    id: raw.id,
-    title: text(raw.title),
-    model: text(raw.model),
-    upstream: text(raw.upstream),
-    cwd: typeof raw.cwd === 'string' && raw.cwd ? raw.cwd : null,
-    createdAt: date(raw.createdAt, updatedAt),
-    updatedAt,
-    requests: count(raw.requests),
-    usage: {
-      inputTokens: count(usage.inputTokens),
-      outputTokens: count(usage.outputTokens),
-      cachedTokens: count(usage.cachedTokens),
-      reasoningTokens: count(usage.reasoningTokens),
-    },
-    ...(store && { store }),
-  };
-}
-
-/**
- * The file's text → its data. Not JSON, or not our shape → corrupt (moved aside by the caller). A
- * higher schema version → newer (left alone). Single malformed records are dropped.
- */
-export function parseSessionsFile(contents: string): ParsedSessionsFile {
-  let value: unknown;
-  try {
-    value = JSON.parse(contents);
-  } catch (error) {
-    return { kind: 'corrupt', reason: `not JSON (${(error as Error).message})` };
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return { kind: 'corrupt', reason: 'not a JSON object' };
-  const { version, sessions, writeId } = value as { version?: unknown; sessions?: unknown; writeId?: unknown };
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) return { kind: 'corrupt', reason: 'no schema version' };
-  if (version > SESSIONS_SCHEMA_VERSION) return { kind: 'newer', version };
-  if (!Array.isArray(sessions)) return { kind: 'corrupt', reason: 'no "sessions" array' };
-  const byId = new Map<string, SessionRecord>();
-  for (const raw of sessions) {
-    const record = parseRecord(raw);
-    if (record && !byId.has(record.id)) byId.set(record.id, record);
-  }
-  return {
-    kind: 'ok',
-    data: { version, ...(typeof writeId === 'string' && { writeId }), sessions: newestFirst([...byId.values()]) },
-  };
-}
-
-const RECORD_SEPARATOR = Buffer.from(',\n');
-const SESSIONS_END = Buffer.from('\n]}\n');
-
-/**
- * Puts the file's bytes together: one session per line (small diffs, greppable, still one JSON
- * document). Into one buffer kept between writes: a fresh megabyte per flush, allocated and paged
- * in, costs the event loop more than the copy.
- */
-export class SessionsFileEncoder {
-  private buffer = Buffer.alloc(0);
-
-  encode(data: SessionsFileData): Buffer {
-    const head = JSON.stringify({ version: data.version, ...(data.writeId && { writeId: data.writeId }) }).slice(0, -1);
-    if (data.sessions.length === 0) return Buffer.from(`${head},"sessions":[]}\n`);
-    const parts: Buffer[] = [Buffer.from(`${head},"sessions":[\n`)];
-    for (const session of data.sessions) parts.push(recordJson(session), RECORD_SEPARATOR);
-    parts[parts.length - 1] = SESSIONS_END;
-    const size = parts.reduce((sum, part) => sum + part.length, 0);
-    if (size > this.buffer.length) this.buffer = Buffer.allocUnsafeSlow(Math.ceil(size * 1.25));
-    let offset = 0;
-    for (const part of parts) offset += part.copy(this.buffer, offset);
-    return this.buffer.subarray(0, size);
-  }
-}
-
-export const serializeSessionsFile = (data: SessionsFileData): string => new SessionsFileEncoder().encode(data).toString('utf8');

@@ -113,6 +113,13 @@ export class SessionStore {
     return entries;
   }
 
+  /** Drops one response (DELETE /v1/responses/{id}): no chain continues through it. False if it was not kept. */
+  forgetResponse(id: string): boolean {
+    if (!this.responses.delete(id)) return false;
+    this.onChange?.();
+    return true;
+  }
+
   /** Drops everything kept for one conversation. */
   forgetConversation(conversation: string): void {
     this.reasoning.delete(conversation);

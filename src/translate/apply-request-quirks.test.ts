@@ -107,6 +107,18 @@ describe('applyRequestQuirks', () => {
     expect(users.map((m) => m.content)).toEqual([`look\n${IMAGE_OMITTED_NOTE}`, IMAGE_OMITTED_NOTE, 'next']);
   });
 
+  it('imageInput false with fileInput file: images become notes, files stay parts', () => {
+    const pdf = 'data:application/pdf;base64,JVBERi0xLjEK';
+    const input: ResponsesInputItem[] = [
+      { type: 'message', role: 'user', content: [{ type: 'input_image', image_url: 'data:image/png;base64,AAAA' }, { type: 'input_file', filename: 'a.pdf', file_data: pdf }] },
+    ];
+    const { request } = convertToChatRequest({ input }, { model: 'up', quirks: withQuirks({ imageInput: false, fileInput: 'file' }) });
+    expect(request.messages[0].content).toEqual([
+      { type: 'text', text: IMAGE_OMITTED_NOTE },
+      { type: 'file', file: { filename: 'a.pdf', file_data: pdf } },
+    ]);
+  });
+
   it('keeps assistant and tool content strings whatever the switches', () => {
     const raw: ChatRequest = {
       model: 'm',

@@ -62,7 +62,12 @@ export function applyRequestQuirks(request: ChatRequest, toolNames: ToolNameMap,
         return { ...message, content: textOf(message.content), ...(message.role === 'tool' && { tool_call_id: rewriteId(message.tool_call_id) }) } as ChatMessage;
       case 'user': {
         if (quirks.imageInput || typeof message.content === 'string') return { ...message };
-        const text = textOf(message.content as ChatContentPart[]);
+        const parts = message.content as ChatContentPart[];
+        // Files stay (they only come as parts for a provider that reads them); images become notes.
+        if (parts.some((part) => part.type === 'file')) {
+          return { role: 'user', content: parts.map((part) => (part.type === 'image_url' ? { type: 'text', text: IMAGE_OMITTED_NOTE } : part)) };
+        }
+        const text = textOf(parts);
         return { role: 'user', content: text === '' ? IMAGE_OMITTED_NOTE : text };
       }
       case 'assistant':

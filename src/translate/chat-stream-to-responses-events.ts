@@ -3,6 +3,7 @@ import type {
   ChatChunk,
   ChatToolCallDelta,
   ChatUsage,
+  ResponseRequestFields,
   ResponsesError,
   ResponsesOutputItem,
   ResponsesResponse,
@@ -17,6 +18,7 @@ import { normalizeFinishReason } from './map-chat-finish-reason.js';
 import { DEFAULT_QUIRKS, type ProviderQuirks } from './provider-quirks.js';
 import { ThinkTagSplitter } from './split-think-tags.js';
 import { ReasoningDetailsAccumulator } from './merge-reasoning-details.js';
+import { buildResponseResource } from './response-resource.js';
 
 export interface ResponseContext {
   responseId: string;
@@ -31,6 +33,10 @@ export interface ResponseContext {
   quirks?: ProviderQuirks;
   /** Upstream tool-call id → Codex's, for ids the request rewrote (Mistral's 9-character ids). */
   toolCallIds?: ReadonlyMap<string, string>;
+  /** How the response was asked for, reported on every snapshot (default: as for an empty request). */
+  requestFields?: ResponseRequestFields;
+  /** Unix seconds now, for `completed_at`; passed in so the translator stays clock-free (default: createdAt). */
+  now?: () => number;
 }
 
 interface OpenText {
@@ -88,10 +94,18 @@ export class ChatStreamToResponsesEvents {
   /** Any upstream may open its content with <think>…</think> (a model served without a reasoning parser). */
   private readonly thinkTags = new ThinkTagSplitter();
   private readonly details = new ReasoningDetailsAccumulator();
+  /** Set once the response ends (completed, incomplete or failed). */
+  private completedAt: number | null = null;
 
   constructor(private readonly context: ResponseContext) {
     this.idSuffix = context.responseId.replace(/^resp_/, '');
     this.quirks = context.quirks ?? DEFAULT_QUIRKS;
+  }
+
+  /** Marks the end of the response: its status, and when. */
+  private settle(status: ResponsesResponse['status']): void {
+    this.status = status;
+    this.completedAt = this.context.now?.() ?? this.context.createdAt;
   }
 
   /** True once `response.completed` or `response.failed` was produced. */
@@ -193,19 +207,19 @@ export class ChatStreamToResponsesEvents {
     this.closeReplayState(events);
     if (finish === 'length') {
       // Cut by the output limit: a client must be able to tell this from a finished answer.
-      this.status = 'incomplete';
+      this.settle('incomplete');
       this.incompleteReason = 'max_output_tokens';
       events.push({ type: 'response.incomplete', response: this.snapshot(true) });
       return events;
     }
-    this.status = 'completed';
+    this.settle('completed');
     events.push({ type: 'response.completed', response: this.snapshot(true) });
     return events;
   }
 
   fail(error: ResponsesError): ResponsesStreamEvent[] {
     if (this.finished) return [];
-    this.status = 'failed';
+    this.settle('failed');
     this.error = error;
     return [{ type: 'response.failed', response: this.snapshot(true) }];
   }
@@ -461,23 +475,20 @@ export class ChatStreamToResponsesEvents {
   }
 
   private snapshot(withOutput: boolean): ResponsesResponse {
-    const output = withOutput ? [...this.done].sort((a, b) => a.outputIndex - b.outputIndex).map((d) => d.item) : [];
-    const text = output
-      .filter((item): item is Extract<ResponsesOutputItem, { type: 'message' }> => item.type === 'message')
-      .map((item) => (item.content as Array<{ text?: string }>).map((p) => p.text ?? '').join(''))
-      .join('');
-    return {
-      id: this.context.responseId,
-      object: 'response',
-      created_at: this.context.createdAt,
-      status: this.status,
-      model: this.context.model,
-      output,
-      output_text: text,
-      usage: this.status === 'in_progress' ? null : convertChatUsage(this.usage, { reasoningSeparate: this.quirks.reasoningTokensSeparate }),
-      error: this.error,
-      incomplete_details: this.incompleteReason ? { reason: this.incompleteReason } : null,
-      previous_response_id: this.context.previousResponseId ?? null,
-    };
+    return buildResponseResource(
+      {
+        id: this.context.responseId,
+        createdAt: this.context.createdAt,
+        status: this.status,
+        completedAt: this.completedAt,
+        error: this.error,
+        incompleteDetails: this.incompleteReason ? { reason: this.incompleteReason } : null,
+        model: this.context.model,
+        output: withOutput ? [...this.done].sort((a, b) => a.outputIndex - b.outputIndex).map((d) => d.item) : [],
+        previousResponseId: this.context.previousResponseId ?? null,
+        usage: this.status === 'in_progress' ? null : convertChatUsage(this.usage, { reasoningSeparate: this.quirks.reasoningTokensSeparate }),
+      },
+      this.context.requestFields,
+    );
   }
 }

@@ -230,3 +230,80 @@ describe('convertToChatMessages on frozen content', () => {
     expect(first).toEqual(convertToChatMessages(structuredClone(items)));
   });
 });
+
+describe('convertToChatMessages: nothing dropped silently', () => {
+  it('refuses an unresolved item reference as api.openai.com does, and hosted-tool items Codex never sends', () => {
+    expect(() => convertToChatMessages([user('x'), { type: 'item_reference', id: 'msg_gone' }])).toThrowError("Item with id 'msg_gone' not found.");
+    expect(() => convertToChatMessages([user('x'), { id: 'msg_bare' } as ResponsesInputItem])).toThrowError("Item with id 'msg_bare' not found.");
+    for (const type of ['mcp_call', 'computer_call', 'file_search_call', 'code_interpreter_call']) {
+      expect(() => convertToChatMessages([user('x'), { type, id: 'x_1' }])).toThrowError(new RegExp(`unknown input item type "${type}"`));
+    }
+  });
+
+  it('skips the item types Codex sends that mean nothing to a chat model', () => {
+    const codexOnly = ['web_search_call', 'local_shell_call', 'image_generation_call', 'tool_search_call', 'tool_search_output', 'additional_tools', 'compaction', 'compaction_summary', 'ghost_snapshot'];
+    expect(convertToChatMessages([user('x'), ...codexOnly.map((type) => ({ type, id: `${type}_1` }))])).toEqual([{ role: 'user', content: 'x' }]);
+  });
+
+  it('refuses a tool output whose call is nowhere when asked to, and repairs one whose call is earlier', () => {
+    const orphan = [user('x'), output('call_nowhere', 'late')];
+    expect(() => convertToChatMessages(orphan, { orphanToolOutputs: 'reject' })).toThrowError('No tool call found for function call output with call_id call_nowhere.');
+    const notes: string[] = [];
+    expect(convertToChatMessages(orphan, { onRepair: (note) => notes.push(note) })[1]).toEqual({ role: 'user', content: 'Output of tool call call_nowhere:\nlate' });
+    expect(notes).toEqual(['the output of tool call call_nowhere follows no call of that id; sent as a user message']);
+    // The call is in the conversation, just not right before its output: repaired, not refused.
+    const late = [user('x'), call('c1', 'f', '{}'), output('c1', 'a'), user('y'), output('c1', 'again')];
+    expect(convertToChatMessages(late, { orphanToolOutputs: 'reject' })[4]).toEqual({ role: 'user', content: 'Output of tool call c1:\nagain' });
+  });
+
+  it('tells about a call left without output', () => {
+    const notes: string[] = [];
+    const messages = convertToChatMessages([user('x'), call('c9', 'f', '{}'), user('never mind')], { onRepair: (note) => notes.push(note) });
+    expect(messages[2]).toEqual({ role: 'tool', tool_call_id: 'c9', content: 'aborted: no output was recorded for this call' });
+    expect(notes).toEqual(['tool call c9 has no output; answered with "aborted"']);
+  });
+});
+
+describe('convertToChatMessages: input_file parts', () => {
+  const text = Buffer.from('name,qty\napples,3\n').toString('base64');
+  const withFile = (part: Record<string, unknown>): ResponsesInputItem[] => [
+    { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Read this.' }, { type: 'input_file', ...part }] },
+  ];
+
+  it('inlines a text file, marked, for any provider', () => {
+    for (const mode of ['text', 'file'] as const) {
+      const [message] = convertToChatMessages(withFile({ filename: 'stock.csv', file_data: `data:text/csv;base64,${text}` }), { files: { mode } });
+      expect(message).toEqual({ role: 'user', content: 'Read this.\n[contents of the file "stock.csv"]\nname,qty\napples,3\n' });
+    }
+  });
+
+  it('sends a PDF as a chat file part to a provider that reads files, and its extracted text to one that does not', () => {
+    const pdf = 'data:application/pdf;base64,JVBERi0xLjEK';
+    const [asFile] = convertToChatMessages(withFile({ filename: 'a.pdf', file_data: pdf }), { files: { mode: 'file' } });
+    expect(asFile.content).toEqual([
+      { type: 'text', text: 'Read this.' },
+      { type: 'file', file: { filename: 'a.pdf', file_data: pdf } },
+    ]);
+    const [asText] = convertToChatMessages(withFile({ filename: 'a.pdf', file_data: pdf }), { files: { mode: 'text', pdfText: (data) => (data === pdf ? 'Title: A' : undefined) } });
+    expect(asText.content).toBe('Read this.\n[text extracted from the PDF "a.pdf"; its layout and images are not included]\nTitle: A');
+  });
+
+  it('refuses what it cannot send with a 400 naming the file, never dropping it', () => {
+    const zip = `data:application/zip;base64,${Buffer.from([0x50, 0x4b, 3, 4, 0, 0]).toString('base64')}`;
+    expect(() => convertToChatMessages(withFile({ filename: 'a.zip', file_data: zip }))).toThrowError(/input\[0\]\.content\[1\]: input_file "a\.zip" \(application\/zip\) cannot be sent to this provider/);
+    expect(() => convertToChatMessages(withFile({ file_id: 'file-123' }))).toThrowError(/file_id "file-123": this bridge has no Files API/);
+    expect(() => convertToChatMessages(withFile({ filename: 'r.pdf', file_url: 'https://example.com/r.pdf' }))).toThrowError(/does not fetch/);
+    expect(convertToChatMessages(withFile({ filename: 'r.pdf', file_url: 'https://example.com/r.pdf' }), { files: { mode: 'file' } })[0].content).toContainEqual({
+      type: 'file',
+      file: { filename: 'r.pdf', file_data: 'https://example.com/r.pdf' },
+    });
+    expect(() => convertToChatMessages(withFile({ filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBERi0xLjEK' }))).toThrowError(/the PDF "a\.pdf" could not be read/);
+  });
+
+  it('moves a file in a tool output to the next user message, as images are', () => {
+    const pdf = 'data:application/pdf;base64,JVBERi0xLjEK';
+    const messages = convertToChatMessages([user('x'), call('c1', 'fetch', '{}'), output('c1', [{ type: 'input_file', filename: 'r.pdf', file_data: pdf }])], { files: { mode: 'file' } });
+    expect(messages[2]).toEqual({ role: 'tool', tool_call_id: 'c1', content: '[1 attachment in the next message]' });
+    expect(messages[3]).toEqual({ role: 'user', content: [{ type: 'file', file: { filename: 'r.pdf', file_data: pdf } }] });
+  });
+});

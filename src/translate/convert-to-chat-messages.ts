@@ -11,6 +11,8 @@ import { flattenToolName } from './tool-name-map.js';
 import { CUSTOM_TOOL_ARGUMENT } from './convert-to-chat-tools.js';
 import { TranslationError } from './translation-error.js';
 import { deepFreeze, isDeepFrozen } from './deep-freeze.js';
+import { convertInputFile, type FileInputOptions } from './convert-input-file.js';
+import { isItemReference } from './stored-items.js';
 
 /**
  * Where reasoning comes from when a replayed item lost its envelope (a client that drops
@@ -25,30 +27,32 @@ export interface ConvertToChatMessagesOptions {
   reasoningLookup?: ReasoningLookup;
   /** Keep developer messages as role `developer` (default: they become `system`). */
   developerRole?: boolean;
+  /** How `input_file` parts are sent (default: as text, for a provider that takes no files). */
+  files?: FileInputOptions;
+  /**
+   * A tool output whose call is nowhere in the conversation: `repair` turns it into a user message
+   * (what Codex's trimmed histories need), `reject` is a 400 (what api.openai.com answers). Default repair.
+   */
+  orphanToolOutputs?: 'repair' | 'reject';
+  /** Told about every repair of the tool-call sequence, for --verbose. */
+  onRepair?: (note: string) => void;
 }
 
 type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>;
 
-/** Item types that carry nothing a chat upstream can use; tolerated and skipped. */
-const SKIPPED_ITEM_TYPES = new Set([
+/**
+ * Item types Codex sends (codex-protocol.md §3) that carry nothing a chat upstream can use:
+ * tolerated and skipped. Any other type the bridge cannot translate is a 400 naming it.
+ */
+export const SKIPPED_CODEX_ITEM_TYPES: ReadonlySet<string> = new Set([
   'web_search_call',
-  'file_search_call',
-  'computer_call',
-  'computer_call_output',
-  'code_interpreter_call',
-  'image_generation_call',
   'local_shell_call',
-  'local_shell_call_output',
+  'image_generation_call',
   'tool_search_call',
   'tool_search_output',
   'additional_tools',
   'compaction',
   'compaction_summary',
-  'item_reference',
-  'mcp_list_tools',
-  'mcp_approval_request',
-  'mcp_approval_response',
-  'mcp_call',
   'ghost_snapshot',
 ]);
 
@@ -74,22 +78,26 @@ interface ConvertedContent {
 /** Content arrays that came frozen (kept between requests) → what they convert to, frozen too. */
 const convertedContent = new WeakMap<object, ConvertedContent>();
 
+const TEXT_FILES: FileInputOptions = { mode: 'text' };
+const hasFilePart = (content: unknown[]) => content.some((part) => (part as { type?: unknown } | null)?.type === 'input_file');
+
 /** Content parts → chat parts. Text-only content collapses to a string: every provider takes that. */
-function convertContentParts(content: unknown, path: string): ConvertedContent {
+function convertContentParts(content: unknown, path: string, files: FileInputOptions): ConvertedContent {
   if (typeof content === 'string') return { text: content, parts: [{ type: 'text', text: content }] };
   if (!Array.isArray(content)) throw new TranslationError(`${path} must be a string or an array of parts`, path);
-  if (!isDeepFrozen(content)) return convertParts(content as ResponsesContentPart[], path);
+  // Files convert per provider, so only file-free content is kept converted.
+  if (!isDeepFrozen(content) || hasFilePart(content)) return convertParts(content as ResponsesContentPart[], path, files);
   // The same instructions every turn: the same text (one string, whose hash the encoder's cache of
   // kept texts then has at hand) and the same parts.
   let converted = convertedContent.get(content);
   if (!converted) {
-    converted = deepFreeze(convertParts(content as ResponsesContentPart[], path));
+    converted = deepFreeze(convertParts(content as ResponsesContentPart[], path, files));
     convertedContent.set(content, converted);
   }
   return converted;
 }
 
-function convertParts(content: ResponsesContentPart[], path: string): ConvertedContent {
+function convertParts(content: ResponsesContentPart[], path: string, files: FileInputOptions): ConvertedContent {
   const parts: ChatContentPart[] = [];
   const texts: string[] = [];
   content.forEach((raw: ResponsesContentPart, i) => {
@@ -102,27 +110,32 @@ function convertParts(content: ResponsesContentPart[], path: string): ConvertedC
       parts.push({ type: 'image_url', image_url: detail ? { url, detail } : { url } });
       return;
     }
-    const text = typeof part.text === 'string' ? part.text : typeof part.refusal === 'string' ? part.refusal : undefined;
-    if (text === undefined) {
-      if (part.type === 'input_file') throw new TranslationError(`${path}[${i}]: input_file parts are not supported`, `${path}[${i}]`);
-      throw new TranslationError(`${path}[${i}]: unsupported content part type ${JSON.stringify(part.type)}`, `${path}[${i}]`);
+    if (part.type === 'input_file') {
+      const converted = convertInputFile(raw as Record<string, unknown>, `${path}[${i}]`, files);
+      parts.push(converted);
+      if (converted.type === 'text') texts.push(converted.text);
+      return;
     }
+    const text = typeof part.text === 'string' ? part.text : typeof part.refusal === 'string' ? part.refusal : undefined;
+    if (text === undefined) throw new TranslationError(`${path}[${i}]: unsupported content part type ${JSON.stringify(part.type)}`, `${path}[${i}]`);
     parts.push({ type: 'text', text });
     texts.push(text);
   });
   return { text: texts.join('\n'), parts };
 }
 
-/** A tool output (string or content array) → text for the tool message, images kept aside. */
-function convertToolOutput(output: unknown, path: string): { text: string; images: ChatContentPart[] } {
+/** A tool output (string or content array) → text for the tool message, images and files kept aside. */
+function convertToolOutput(output: unknown, path: string, files: FileInputOptions): { text: string; images: ChatContentPart[] } {
   if (typeof output === 'string') return { text: output, images: [] };
   if (output === undefined || output === null) return { text: '', images: [] };
   if (!Array.isArray(output)) return { text: JSON.stringify(output), images: [] };
-  const { parts } = convertContentParts(output, path);
-  const images = parts.filter((p) => p.type === 'image_url');
+  const { parts } = convertContentParts(output, path, files);
+  const attached = parts.filter((p) => p.type !== 'text');
   const texts = parts.filter((p): p is { type: 'text'; text: string } => p.type === 'text').map((p) => p.text);
-  if (images.length > 0) texts.push(`[${images.length} image${images.length > 1 ? 's' : ''} attached in the next message]`);
-  return { text: texts.join('\n'), images };
+  const n = attached.length;
+  if (n > 0 && attached.every((p) => p.type === 'image_url')) texts.push(`[${n} image${n > 1 ? 's' : ''} attached in the next message]`);
+  else if (n > 0) texts.push(`[${n} attachment${n > 1 ? 's' : ''} in the next message]`);
+  return { text: texts.join('\n'), images: attached };
 }
 
 function reasoningTextOf(item: { content?: unknown }, envelope: ReasoningEnvelope | undefined): string | undefined {
@@ -158,6 +171,7 @@ export function convertToChatMessages(items: ResponsesInputItem[], options: Conv
   let pendingDetails: unknown[] = [];
   let pendingImages: ChatContentPart[] = [];
   const providerState = new ProviderStateReplay();
+  const files = options.files ?? TEXT_FILES;
 
   const assistant = (): AssistantMessage => {
     if (!open) {
@@ -197,13 +211,15 @@ export function convertToChatMessages(items: ResponsesInputItem[], options: Conv
     const path = `input[${index}]`;
     if (!raw || typeof raw !== 'object') throw new TranslationError(`${path} must be an object`, path);
     const item = raw as Record<string, unknown>;
+    // The server resolves references to stored items before translating; one left here names nothing.
+    if (isItemReference(item)) throw new TranslationError(`Item with id '${String(item.id)}' not found.`, path);
     const type = item.type ?? (typeof item.role === 'string' ? 'message' : undefined);
 
     switch (type) {
       case 'message': {
         const role = item.role;
         if (role === 'assistant') {
-          const { text } = convertContentParts(item.content, `${path}.content`);
+          const { text } = convertContentParts(item.content, `${path}.content`, files);
           if (text === '') return;
           const message = assistant();
           message.content = message.content ? `${message.content}\n\n${text}` : text;
@@ -214,14 +230,14 @@ export function convertToChatMessages(items: ResponsesInputItem[], options: Conv
         }
         closeAssistant();
         flushImages();
-        const { text, parts } = convertContentParts(item.content, `${path}.content`);
+        const { text, parts } = convertContentParts(item.content, `${path}.content`, files);
         if (role === 'user') {
           if (parts.length === 0 || (text === '' && parts.every((p) => p.type === 'text'))) return;
           const textOnly = parts.every((p) => p.type === 'text');
           messages.push({ role: 'user', content: textOnly ? text : parts });
         } else {
-          if (parts.some((p) => p.type === 'image_url')) {
-            throw new TranslationError(`${path}: images are only allowed in user messages`, path);
+          if (parts.some((p) => p.type !== 'text')) {
+            throw new TranslationError(`${path}: images and files are only allowed in user messages`, path);
           }
           if (text !== '') messages.push({ role: role === 'developer' && options.developerRole ? 'developer' : 'system', content: text });
         }
@@ -259,7 +275,7 @@ export function convertToChatMessages(items: ResponsesInputItem[], options: Conv
       case 'custom_tool_call_output': {
         const callId = item.call_id;
         if (typeof callId !== 'string') throw new TranslationError(`${path}: ${type} needs a string call_id`, path);
-        const { text, images } = convertToolOutput(item.output, `${path}.output`);
+        const { text, images } = convertToolOutput(item.output, `${path}.output`, files);
         addToolResult(callId, text, images);
         return;
       }
@@ -270,8 +286,11 @@ export function convertToChatMessages(items: ResponsesInputItem[], options: Conv
         return;
       }
       default: {
-        if (typeof type === 'string' && SKIPPED_ITEM_TYPES.has(type)) return;
-        throw new TranslationError(`${path}: unknown input item type ${JSON.stringify(type)}`, `${path}.type`);
+        if (typeof type === 'string' && SKIPPED_CODEX_ITEM_TYPES.has(type)) return;
+        throw new TranslationError(
+          `${path}: unknown input item type ${JSON.stringify(type)}: a Chat Completions model takes messages, reasoning, function and custom tool calls and their outputs`,
+          `${path}.type`,
+        );
       }
     }
   });
@@ -279,7 +298,7 @@ export function convertToChatMessages(items: ResponsesInputItem[], options: Conv
   flushImages();
   providerState.restoreToolCallExtras(messages);
 
-  return repairToolSequence(restoreReasoning(messages, options.reasoningLookup));
+  return repairToolSequence(restoreReasoning(messages, options.reasoningLookup), options);
 }
 
 /** Assistant turns that lost their envelope get reasoning back from the store, if it has it. */
@@ -297,21 +316,30 @@ function restoreReasoning(messages: ChatMessage[], lookup: ReasoningLookup | und
 
 /**
  * Chat providers reject a tool call without an answer and an answer without a call. Codex can
- * produce both (an interrupted turn, a trimmed history); patch them rather than fail the turn.
+ * produce both (an interrupted turn, a trimmed history); patch them rather than fail the turn. An
+ * answer to a call that is nowhere at all is refused instead when `orphanToolOutputs` says so.
  */
-function repairToolSequence(messages: ChatMessage[]): ChatMessage[] {
+function repairToolSequence(messages: ChatMessage[], options: ConvertToChatMessagesOptions): ChatMessage[] {
   const out: ChatMessage[] = [];
   const unanswered = new Set<string>();
   const closeTurn = () => {
-    for (const id of unanswered) out.push({ role: 'tool', tool_call_id: id, content: 'aborted: no output was recorded for this call' });
+    for (const id of unanswered) {
+      options.onRepair?.(`tool call ${id} has no output; answered with "aborted"`);
+      out.push({ role: 'tool', tool_call_id: id, content: 'aborted: no output was recorded for this call' });
+    }
     unanswered.clear();
   };
+  const allCalls = options.orphanToolOutputs === 'reject' ? callIdsOf(messages) : undefined;
   for (const message of messages) {
     if (message.role === 'tool') {
       if (unanswered.delete(message.tool_call_id)) {
         out.push(message);
       } else {
+        if (allCalls && !allCalls.has(message.tool_call_id)) {
+          throw new TranslationError(`No tool call found for function call output with call_id ${message.tool_call_id}.`, 'input');
+        }
         // An answer with no call in the turn before it: keep its text as context.
+        options.onRepair?.(`the output of tool call ${message.tool_call_id} follows no call of that id; sent as a user message`);
         closeTurn();
         out.push({ role: 'user', content: `Output of tool call ${message.tool_call_id}:\n${message.content}` });
       }
@@ -323,4 +351,10 @@ function repairToolSequence(messages: ChatMessage[]): ChatMessage[] {
   }
   closeTurn();
   return out;
+}
+
+function callIdsOf(messages: ChatMessage[]): Set<string> {
+  const ids = new Set<string>();
+  for (const message of messages) if (message.role === 'assistant') for (const call of message.tool_calls ?? []) ids.add(call.id);
+  return ids;
 }

@@ -43,6 +43,8 @@ describe('convertToChatRequest', () => {
         max_output_tokens: 99,
         temperature: 0.2,
         top_p: 0.9,
+        presence_penalty: 0.5,
+        frequency_penalty: -0.5,
       },
       { model: 'm' },
     );
@@ -51,7 +53,7 @@ describe('convertToChatRequest', () => {
     expect(request.parallel_tool_calls).toBe(true);
     expect(request.reasoning_effort).toBe('high');
     expect(request.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'out', schema: { type: 'object' }, strict: true } });
-    expect(request).toMatchObject({ max_tokens: 99, temperature: 0.2, top_p: 0.9 });
+    expect(request).toMatchObject({ max_tokens: 99, temperature: 0.2, top_p: 0.9, presence_penalty: 0.5, frequency_penalty: -0.5 });
   });
 
   it('omits tool fields when every tool was hosted (dropped)', () => {

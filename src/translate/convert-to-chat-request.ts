@@ -15,6 +15,12 @@ export interface ConvertToChatRequestOptions {
   reasoningLookup?: ReasoningLookup;
   /** How the upstream bends Chat Completions; without it, the request every provider would get. */
   quirks?: ProviderQuirks;
+  /** The text of each PDF in the input, extracted by the server (for providers that take no files). */
+  pdfText?: (fileData: string) => string | undefined;
+  /** What a tool output without its call gets (convertToChatMessages); default repair. */
+  orphanToolOutputs?: 'repair' | 'reject';
+  /** Told about every repair of the tool-call sequence. */
+  onRepair?: (note: string) => void;
 }
 
 export interface ConvertedChatRequest {
@@ -38,7 +44,7 @@ export function normalizeInput(input: ResponsesRequest['input']): ResponsesInput
   return input;
 }
 
-function optionalNumber(body: ResponsesRequest, key: 'max_output_tokens' | 'temperature' | 'top_p'): number | undefined {
+function optionalNumber(body: ResponsesRequest, key: 'max_output_tokens' | 'temperature' | 'top_p' | 'presence_penalty' | 'frequency_penalty'): number | undefined {
   const value = body[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new TranslationError(`${key} must be a number`, key);
@@ -62,6 +68,9 @@ export function convertToChatRequest(body: ResponsesRequest, options: ConvertToC
     ...convertToChatMessages([...(options.history ?? []), ...inputItems], {
       reasoningLookup: options.reasoningLookup,
       developerRole: options.quirks?.developerRole,
+      files: { mode: (options.quirks ?? DEFAULT_QUIRKS).fileInput, pdfText: options.pdfText },
+      orphanToolOutputs: options.orphanToolOutputs,
+      onRepair: options.onRepair,
     }),
   );
   if (!messages.some((m) => m.role !== 'system')) {
@@ -101,6 +110,10 @@ export function convertToChatRequest(body: ResponsesRequest, options: ConvertToC
   if (temperature !== undefined) request.temperature = temperature;
   const topP = optionalNumber(body, 'top_p');
   if (topP !== undefined) request.top_p = topP;
+  for (const key of ['presence_penalty', 'frequency_penalty'] as const) {
+    const penalty = optionalNumber(body, key);
+    if (penalty !== undefined) request[key] = penalty;
+  }
 
   if (!options.quirks) return { request, toolNames, inputItems, toolCallIds: new Map() };
   return { ...applyRequestQuirks(request, toolNames, options.quirks), inputItems };

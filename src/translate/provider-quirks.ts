@@ -41,6 +41,11 @@ export interface ProviderQuirks {
   streamOptions: boolean;
   /** Images may be sent (false: each image becomes a short text note). */
   imageInput: boolean;
+  /**
+   * `input_file` parts. `file`: sent as chat `file` parts (providers that read files). `text`: a text
+   * file is inlined, a PDF's extracted text is sent marked as such, any other file is a 400.
+   */
+  fileInput: 'file' | 'text';
   /** `any`: tool-call ids pass through. `alnum9`: rewritten to 9 alphanumerics (Mistral), restored on the way back. */
   toolCallIdFormat: 'any' | 'alnum9';
   /** Longest function name the provider accepts; longer flattened names are shortened with a hash. */
@@ -63,6 +68,7 @@ export const DEFAULT_QUIRKS: Readonly<ProviderQuirks> = Object.freeze({
   reasoningEffortValues: ['low', 'medium', 'high'],
   streamOptions: true,
   imageInput: true,
+  fileInput: 'text',
   toolCallIdFormat: 'any',
   toolNameMaxLength: 64,
   doneMarker: 'optional',

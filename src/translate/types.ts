@@ -76,6 +76,9 @@ export type ResponsesInputItem =
   | ResponsesCustomToolCallOutputItem
   | { type: string; [k: string]: unknown };
 
+/** An input or output item as a response or conversation keeps it: always with an id and a type. */
+export type ResponsesStoredItem = { id: string; type: string } & Record<string, unknown>;
+
 export type ResponsesOutputItem =
   | (ResponsesMessageItem & { type: 'message'; id: string; role: 'assistant'; status: string })
   | (ResponsesReasoningItem & { id: string })
@@ -144,10 +147,43 @@ export interface ResponsesError {
   message: string;
 }
 
-export interface ResponsesResponse {
+/**
+ * The fields of a response object that say how it was asked for (response-resource-fields.ts fills
+ * them from the request).
+ */
+export interface ResponseRequestFields {
+  instructions: string | null;
+  max_output_tokens: number | null;
+  max_tool_calls: number | null;
+  parallel_tool_calls: boolean;
+  prompt_cache_key: string | null;
+  reasoning: { effort: string | null; summary: string | null };
+  safety_identifier: string | null;
+  service_tier: string;
+  store: boolean;
+  temperature: number;
+  text: { format: Record<string, unknown>; verbosity: string };
+  tool_choice: unknown;
+  tools: unknown[];
+  top_logprobs: number;
+  top_p: number;
+  truncation: string;
+  background: boolean;
+  presence_penalty: number;
+  frequency_penalty: number;
+  user: string | null;
+  metadata: Record<string, unknown>;
+  /** Set only when the request named a conversation. */
+  conversation?: { id: string };
+}
+
+/** A response object: what came back, then (ResponseRequestFields) how it was asked for. */
+export interface ResponsesResponse extends Partial<ResponseRequestFields> {
   id: string;
   object: 'response';
   created_at: number;
+  /** Unix seconds when it completed, failed or was cut short; null while in progress. */
+  completed_at?: number | null;
   status: 'in_progress' | 'completed' | 'failed' | 'incomplete';
   model: string;
   output: ResponsesOutputItem[];
@@ -156,10 +192,6 @@ export interface ResponsesResponse {
   error: ResponsesError | null;
   incomplete_details: { reason: string } | null;
   previous_response_id: string | null;
-  parallel_tool_calls?: boolean;
-  tool_choice?: unknown;
-  tools?: unknown[];
-  metadata?: unknown;
 }
 
 /** One server-sent event of a streamed Responses answer; `type` doubles as the SSE event name. */
@@ -169,7 +201,9 @@ export type ResponsesStreamEvent = { type: string; sequence_number?: number; [k:
 
 export type ChatContentPart =
   | { type: 'text'; text: string }
-  | { type: 'image_url'; image_url: { url: string; detail?: string } };
+  | { type: 'image_url'; image_url: { url: string; detail?: string } }
+  /** Only for providers that read files (the fileInput quirk `file`): a data URL, or a URL. */
+  | { type: 'file'; file: { filename?: string; file_data: string } };
 
 export interface ChatToolCall {
   id: string;
@@ -215,6 +249,8 @@ export interface ChatRequest {
   max_completion_tokens?: number;
   temperature?: number;
   top_p?: number;
+  presence_penalty?: number;
+  frequency_penalty?: number;
   user?: string;
 }
 

@@ -87,6 +87,8 @@ export interface MockRules {
   rejectContentArraysOn?: Array<'system' | 'user'>;
   /** Refuse image_url parts (a text-only API such as DeepSeek's). */
   rejectImages?: boolean;
+  /** Accept chat `file` parts (`{type:'file', file:{filename, file_data}}`), as OpenRouter does; refused by default. */
+  acceptFiles?: boolean;
   /** Fields an assistant message must not carry, e.g. Mistral's ['reasoning_content']. */
   rejectMessageFields?: string[];
   /** The only reasoning_effort values accepted (Gemini: none, low, medium, high). */

@@ -42,7 +42,7 @@ export function openAiError(message: string, type: string, code: string | null):
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function checkParts(content: unknown, where: string): void {
+function checkParts(content: unknown, where: string, rules: MockRules = {}): void {
   if (typeof content === 'string') {
     if (content.length === 0) throw new Rejection(`${where}: content must not be empty.`);
     return;
@@ -56,6 +56,10 @@ function checkParts(content: unknown, where: string): void {
     } else if (p.type === 'image_url') {
       if (!isObj(p.image_url) || typeof p.image_url.url !== 'string' || p.image_url.url.length === 0) {
         throw new Rejection(`${where}.content[${j}]: image_url part needs image_url.url.`);
+      }
+    } else if (p.type === 'file' && rules.acceptFiles) {
+      if (!isObj(p.file) || typeof p.file.file_data !== 'string' || p.file.file_data.length === 0) {
+        throw new Rejection(`${where}.content[${j}]: file part needs file.file_data.`);
       }
     } else {
       throw new Rejection(`${where}.content[${j}]: invalid content part type ${JSON.stringify(p.type)} (expected 'text' or 'image_url').`);
@@ -135,7 +139,7 @@ export function validate(body: unknown, rules: MockRules): void {
     if (role !== 'tool') answerable = new Set();
 
     if (role === 'system' || role === 'user' || developer) {
-      checkParts(m.content, where);
+      checkParts(m.content, where, rules);
       if (Array.isArray(m.content) && (rules.rejectContentArraysOn ?? []).includes(role as 'system' | 'user')) {
         throw new Rejection(`Invalid '${where}.content': ${String(role)} content must be a string.`);
       }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeEvent, SseWriter, type SseEvent } from '../../src/server/sse-writer.js';
+import { deepFreeze } from '../../src/translate/deep-freeze.js';
 
 // The SSE writer's fast paths (delta events written straight from their fields, frames of one tick
 // written together) must not change a single byte of what the client reads.
@@ -62,11 +63,22 @@ describe('encodeEvent', () => {
     for (const event of odd) expect(encodeEvent(event, 3)).toBe(reference(event, 3));
   });
 
+  it('writes lifecycle events, whose frozen members have their JSON kept, as JSON.stringify would', () => {
+    const tools = deepFreeze([{ type: 'function', name: 'exec_command', description: 'Run "it"\n', parameters: { type: 'object' }, strict: false }]);
+    const response = (status: string) => ({ id: 'resp_1', status, skipped: undefined, fn: () => 1, tools, text: deepFreeze({ format: { type: 'text' } }), metadata: {}, output: [] });
+    for (const [i, status] of ['in_progress', 'in_progress', 'completed'].entries()) {
+      const event: SseEvent = { type: `response.${status}`, response: response(status) };
+      expect(encodeEvent(event, i)).toBe(reference(event, i));
+    }
+    const withToJson: SseEvent = { type: 'response.created', response: { id: 'r', toJSON: () => 'custom' } };
+    expect(encodeEvent(withToJson, 9)).toBe(reference(withToJson, 9));
+  });
+
   it('agrees with JSON.stringify on arbitrary events', () => {
     const event = fc
       .tuple(
         fc.constantFrom(...DELTA_TYPES, 'response.completed', 'x'),
-        fc.array(fc.tuple(fc.constantFrom('item_id', 'output_index', 'content_index', 'summary_index', 'delta', 'logprobs', 'sequence_number', 'other', '0'), value), {
+        fc.array(fc.tuple(fc.constantFrom('item_id', 'output_index', 'content_index', 'summary_index', 'delta', 'logprobs', 'sequence_number', 'other', '0', 'response'), fc.oneof(value, fc.dictionary(fc.string({ maxLength: 3 }), value, { maxKeys: 3 }))), {
           maxLength: 7,
         }),
       )

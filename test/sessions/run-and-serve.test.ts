@@ -115,7 +115,9 @@ describe('sessions recorded by codex-bridge run and serve', () => {
     // `show` by prefix gives the command to resume.
     const shown = await runBridge(boxes[0], ['sessions', 'show', ids[0].slice(0, 30)], { env: boxes[0].env({ CODEX_BRIDGE_HOME: home }) });
     expect(shown.exitCode, shown.all).toBe(0);
-    expect(shown.stdout).toContain(`-- codex resume ${ids[0]}`);
+    const resume = /\nresume +codex-bridge resume (\S+)$/.exec(shown.stdout);
+    expect(resume, shown.stdout).not.toBeNull();
+    expect(ids[0].startsWith(resume![1]) && resume![1].length < ids[0].length).toBe(true);
   }, 180_000);
 
   it('a previous_response_id chain continued by a new `serve` process (the SessionStore survives the restart)', async () => {
@@ -140,7 +142,9 @@ describe('sessions recorded by codex-bridge run and serve', () => {
       ['user', 'which word?'],
     ]);
     const listed = await runBridge(box, ['sessions', 'list', '--json'], { env });
-    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: one.body.id, title: 'remember the word PAPAYA', requests: 2 })]);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ id: one.body.id, client: 'api', title: 'remember the word PAPAYA', requests: 2, upstreamUrl: upstream.url.replace(/\/+$/, ''), apiKeyEnv: 'MOCK_KEY' }),
+    ]);
   }, 60_000);
 });
 

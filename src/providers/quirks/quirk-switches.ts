@@ -29,6 +29,7 @@ export const QUIRK_SWITCHES: { [K in keyof ProviderQuirks]: { values: string; pa
   },
   streamOptions: { values: 'true|false', parse: bool },
   imageInput: { values: 'true|false', parse: bool },
+  fileInput: { values: 'file|text', parse: oneOf('file', 'text') },
   toolCallIdFormat: { values: 'any|alnum9', parse: oneOf('any', 'alnum9') },
   toolNameMaxLength: {
     values: 'an integer 16-64',
