@@ -5,7 +5,7 @@ import { describeConnectionError, type ConnectionFailure } from './describe-conn
 import { makeSecretRedactor } from './redact-secrets.js';
 import { encodeChatRequest } from './encode-chat-request.js';
 import { UpstreamConnectionError, type UpstreamCallOptions, type UpstreamClient, type UpstreamReply, type UpstreamStreamEvent } from './upstream-types.js';
-import { createWarmConnector, type WarmConnector } from './warm-connection.js';
+import type { WarmConnector } from './warm-connection.js';
 import type { ChatChunk, ChatRequest } from '../translate/types.js';
 
 // The one place the bridge talks to the Chat Completions provider: a keep-alive undici Pool to the
@@ -59,7 +59,8 @@ export function createUpstreamClient(options: BridgeOptions): UpstreamClient {
   let closed = false;
   setImmediate(() => void loadUndici().catch(() => {})).unref();
   async function warmConnector(): Promise<WarmConnector> {
-    const { buildConnector } = await loadUndici();
+    // Loaded with undici, after `run` has spawned its command.
+    const [{ buildConnector }, { createWarmConnector }] = await Promise.all([loadUndici(), import('./warm-connection.js')]);
     return (connector ??= createWarmConnector(buildConnector({ timeout: CONNECT_TIMEOUT_MS }), new URL(base.origin)));
   }
   /** The pool, created by the first request. */
