@@ -5,23 +5,27 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { registerConfig } from './config.js';
 import { UsageError } from '../output/usage-error.js';
+import type { ModelsAnswer } from '../config/base-url-check.js';
 
 const tempDir = tempDirsPerTest('cb-config-cli-');
 let root: string;
 let env: NodeJS.ProcessEnv;
 let out: string;
 let err: string;
+/** What each base URL answers to GET /models, for `set upstream` (no network in these tests). */
+let answers: Record<string, ModelsAnswer>;
 
 beforeEach(() => {
   root = tempDir();
   env = { CODEX_BRIDGE_HOME: path.join(root, 'home'), HOME: root, MY_KEY_VAR: 'secret-value-of-the-key' };
   out = '';
   err = '';
+  answers = {};
 });
 
 async function config(...args: string[]): Promise<string> {
   const program = new Command('codex-bridge').exitOverride();
-  registerConfig(program, { env, out: (text) => (out += text), err: (text) => (err += text) });
+  registerConfig(program, { env, out: (text) => (out += text), err: (text) => (err += text), probeModels: async (base) => answers[base] ?? {} });
   out = '';
   err = '';
   await program.parseAsync(['config', ...args], { from: 'user' });
@@ -53,7 +57,7 @@ describe('codex-bridge config', () => {
     expect(JSON.parse(await config('get', 'model', '--json'))).toBeNull();
     const missing = await failure('get', 'model');
     expect(missing.exitCode).toBe(1);
-    expect(missing.message).toBe('model is not set (codex-bridge config set model <value>)');
+    expect(missing.message).toBe('model is not set — codex-bridge config set model <value>');
   });
 
   it('api-key-env stores the variable name only, never its value', async () => {
@@ -94,6 +98,28 @@ describe('codex-bridge config', () => {
     await config('set', 'model', 'deepseek-v4-pro');
     await config('set', 'provider', 'kimi');
     expect(err).toBe('codex-bridge: note: also saved: model deepseek-v4-pro; they apply to kimi too (`codex-bridge config unset model` to use the preset\'s)\n');
+  });
+
+  it('set upstream: a base URL with /chat/completions, or without /v1, is refused once the right one answered', async () => {
+    answers = { 'http://127.0.0.1:11434': { status: 404, listed: false }, 'http://127.0.0.1:11434/v1': { status: 200, listed: true } };
+    const noV1 = await failure('set', 'upstream', 'http://127.0.0.1:11434');
+    expect(noV1.exitCode).toBe(2);
+    expect(noV1.message).toBe(
+      'http://127.0.0.1:11434 answers 404 to GET /models, and http://127.0.0.1:11434/v1 answers — did you mean http://127.0.0.1:11434/v1? codex-bridge config set upstream http://127.0.0.1:11434/v1; nothing was saved',
+    );
+    const appended = await failure('set', 'upstream', 'http://127.0.0.1:11434/v1/chat/completions');
+    expect(appended.message).toBe(
+      'http://127.0.0.1:11434/v1/chat/completions ends in /chat/completions, which the bridge adds itself — did you mean http://127.0.0.1:11434/v1? codex-bridge config set upstream http://127.0.0.1:11434/v1; nothing was saved',
+    );
+    expect(await config('list')).toMatch(/^nothing saved/);
+    expect(await config('set', 'upstream', 'http://127.0.0.1:11434/v1')).toMatch(/^upstream = http:\/\/127\.0\.0\.1:11434\/v1 /);
+  });
+
+  it('set upstream: saved without comment when nothing can be checked (offline), or nothing better answers', async () => {
+    expect(await config('set', 'upstream', 'http://gpu-box:8000')).toMatch(/^upstream = http:\/\/gpu-box:8000 /);
+    answers = { 'https://api.deepseek.com': { status: 200, listed: true } };
+    expect(await config('set', 'upstream', 'https://api.deepseek.com')).toMatch(/^upstream = https:\/\/api\.deepseek\.com /);
+    expect(err).toBe('');
   });
 
   it('a broken file: exit 1 naming it', async () => {

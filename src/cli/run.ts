@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addQuirkFlag, addUpstreamFlags } from './upstream-flags.js';
+import { addQuirkFlag, addUpstreamFlags, addUpstreamTimeoutFlag } from './upstream-flags.js';
 
 interface RunCommandOptions {
   provider?: string;
@@ -10,6 +10,7 @@ interface RunCommandOptions {
   verbose?: boolean;
   logFile?: string;
   quirk?: string[];
+  upstreamTimeout?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -22,8 +23,9 @@ export function registerRun(program: Command): void {
     .argument('<command...>', 'the command to run, e.g. codex or codex exec "…"');
   addUpstreamFlags(run)
     .option('--port <n>', 'bridge port on 127.0.0.1 (default: a random free port)')
-    .option('--verbose', 'log one line per request (method, model, status, ms, tokens) to stderr (with the TUI, prefer --log-file)')
+    .option('--verbose', 'log one line per request (method, model, status, ms, tokens) to stderr, and every 30 s while the upstream keeps silent (with the TUI, prefer --log-file)')
     .option('--log-file <path>', 'write those lines to this file (mode 0600) instead of stderr');
+  addUpstreamTimeoutFlag(run);
   addQuirkFlag(run)
     .passThroughOptions()
     .addHelpText(

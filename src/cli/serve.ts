@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ServeFlags } from '../server/start-serve.js';
-import { addQuirkFlag, addUpstreamFlags } from './upstream-flags.js';
+import { addQuirkFlag, addUpstreamFlags, addUpstreamTimeoutFlag } from './upstream-flags.js';
 
 function parseInteger(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -18,8 +18,9 @@ export function registerServe(program: Command): void {
   addUpstreamFlags(serve)
     .option('--port <n>', 'port to listen on (default: a random free port)', parseInteger('--port', 0, 65535))
     .option('--host <host>', 'address to listen on; anything but loopback requires CODEX_BRIDGE_TOKEN', '127.0.0.1')
-    .option('--verbose', 'log one line per request (method, model, status, ms, tokens) to stderr')
+    .option('--verbose', 'log one line per request (method, model, status, ms, tokens) to stderr, and every 30 s while the upstream keeps silent')
     .option('--keep-alive-ms <n>', 'send a keep-alive event after this much upstream silence (default 15000)', parseInteger('--keep-alive-ms', 10, 600_000));
+  addUpstreamTimeoutFlag(serve);
   addQuirkFlag(serve)
     .addHelpText(
       'after',

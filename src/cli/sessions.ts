@@ -46,6 +46,7 @@ Examples:
 
   sessions
     .command('list')
+    .alias('ls')
     .description('the sessions, newest first: id, age, model, requests, tokens, cost, title')
     .option('--json', 'print the records as a JSON array')
     .option('--limit <n>', 'only the newest n', parseLimit)

@@ -12,6 +12,14 @@ export function addUpstreamFlags(command: Command): Command {
     .option('--api-key-env <var>', 'environment variable holding the upstream key (env CODEX_BRIDGE_API_KEY_ENV)');
 }
 
+/** --upstream-timeout: how long a silent upstream is waited for (run and serve). */
+export function addUpstreamTimeoutFlag(command: Command): Command {
+  return command.option(
+    '--upstream-timeout <duration>',
+    'give up on an upstream that sends nothing for this long, e.g. 90s or 20m (default 10m; env CODEX_BRIDGE_UPSTREAM_TIMEOUT)',
+  );
+}
+
 /** `--quirk name=value`, repeatable: forces one quirk switch over the provider's profile (run and serve). */
 export function addQuirkFlag(command: Command): Command {
   return command.option(

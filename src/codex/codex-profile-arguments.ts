@@ -56,7 +56,7 @@ export function withProfileArguments(args: readonly string[], profileName: strin
   if (!codexCommandUsesProfile(args)) return [...args];
   if (hasProfileOption(args)) {
     throw new UsageError(
-      'codex-bridge passes its own --profile to Codex; drop --profile/-p (pass settings with -c key=value instead)',
+      'codex-bridge passes its own --profile to Codex — drop --profile/-p (pass settings with -c key=value instead)',
     );
   }
   return ['--profile', profileName, ...args];

@@ -47,7 +47,7 @@ export function isCodexCommand(command: string): boolean {
 /** The one line printed when the command is not on PATH. */
 export function commandNotFoundMessage(command: string): string {
   if (isCodexCommand(command)) {
-    return `${command}: not found on PATH; install the Codex CLI with \`npm i -g @openai/codex\` (or pass its path after --)`;
+    return `${command}: not found on PATH — install the Codex CLI with \`npm i -g @openai/codex\` (or pass its path after --)`;
   }
-  return `${command}: command not found (check your PATH, or pass the program's path after --)`;
+  return `${command}: command not found — check your PATH, or pass the program's path after --`;
 }

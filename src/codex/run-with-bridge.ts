@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { dimLine } from '../output/dim-line.js';
 import { buildBridgeOptions } from '../server/build-bridge-options.js';
 import { resolveUpstreamOptions, type UpstreamFlags } from '../config/resolve-upstream-options.js';
+import { resolveUpstreamTimeout } from '../config/upstream-timeout.js';
 import { UsageError } from '../output/usage-error.js';
 import type { BridgeOptions } from '../server/bridge-options.js';
 import type { BridgeServer } from '../server/create-bridge-server.js';
@@ -13,6 +14,7 @@ import { buildChildEnvironment } from './child-environment.js';
 import { codexCommandUsesProfile, withProfileArguments } from './codex-profile-arguments.js';
 import { commandNotFoundMessage, findCommand, isCodexCommand } from './find-command.js';
 import { FORWARDED_SIGNALS, launchChild, type RunningChild } from './launch-child.js';
+import { checkForMisplacedOptions, misplacedOptionsInstead } from './misplaced-options.js';
 import { defaultTemplateCacheDir, loadBundledModelTemplate } from './load-bundled-model-template.js';
 import { newTrustDecisions, projectsTable, trustDecisionsIn } from './profile-trust-decisions.js';
 import type { TrustDecision, TrustStore } from '../trust/trust-store.js';
@@ -26,6 +28,8 @@ export interface RunFlags extends UpstreamFlags {
   logFile?: string;
   /** --quirk name=value, repeatable. */
   quirk?: string[];
+  /** --upstream-timeout, e.g. "90s". */
+  upstreamTimeout?: string;
 }
 
 /** What `startBridgeServer` resolves with (a type-only import: the server loads lazily), and the session it recorded. */
@@ -78,10 +82,11 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
   const cwd = deps.cwd ?? process.cwd();
   const err = deps.err ?? ((text: string) => process.stderr.write(text));
   const warn = (line: string) => err(`codex-bridge: ${line}\n`);
-  const selection = await resolveUpstreamOptions(flags, env);
+  checkForMisplacedOptions(command);
+  const selection = await resolveUpstreamOptions(flags, env).catch(misplacedOptionsInstead(command));
   const port = parsePort(flags.port);
   const [program, ...args] = command;
-  if (!program) throw new UsageError('no command given: codex-bridge run [options] -- codex [codex options]');
+  if (!program) throw new UsageError('no command given — codex-bridge run [options] -- codex [codex options]');
   const programPath = findCommand(program, env, cwd);
   if (!programPath) throw new UsageError(commandNotFoundMessage(program), 127);
   const isCodex = isCodexCommand(program);
@@ -89,7 +94,12 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
   const profileName = newTemporaryProfileName();
   const childArgs = isCodex ? withProfileArguments(args, profileName) : [...args];
   const token = randomBytes(32).toString('base64url');
-  const options = buildBridgeOptions(selection, flags.quirk, { token, port });
+  const options = buildBridgeOptions(selection, flags.quirk, {
+    token,
+    port,
+    preconnect: true,
+    upstreamIdleTimeoutMs: resolveUpstreamTimeout(flags.upstreamTimeout, env),
+  });
   if (selection.notice) err(`${await dimLine(`codex-bridge: ${selection.notice}`, env)}\n`);
 
   const logger = openLogger(flags);
@@ -206,7 +216,7 @@ async function startServer(deps: RunDependencies, options: BridgeOptions, apiKey
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES') {
-      throw new UsageError(`cannot listen on ${options.host}:${options.port} (${code}); pick another --port or leave it out`);
+      throw new UsageError(`cannot listen on ${options.host}:${options.port} (${code}) — pick another --port or leave it out`);
     }
     throw error;
   }
@@ -215,7 +225,7 @@ async function startServer(deps: RunDependencies, options: BridgeOptions, apiKey
 function parsePort(port: string | undefined): number | undefined {
   if (port === undefined) return undefined;
   const value = Number(port);
-  if (!/^\d+$/.test(port) || value > 65535) throw new UsageError(`--port must be a number 0-65535, got "${port}"`);
+  if (!/^\d+$/.test(port) || value > 65535) throw new UsageError(`--port must be a number 0-65535, got "${port}" — leave it out for a free port`);
   return value;
 }
 
@@ -253,7 +263,7 @@ function openLogger(flags: RunFlags): Logger {
       fd = openSync(flags.logFile, 'a', 0o600);
       fchmodSync(fd, 0o600);
     } catch (error) {
-      throw new UsageError(`cannot open --log-file ${flags.logFile}: ${(error as Error).message}`);
+      throw new UsageError(`cannot open --log-file ${flags.logFile}: ${(error as Error).message} — choose a file in a directory you can write to`);
     }
     let open = true;
     return {

@@ -1,4 +1,5 @@
-import { assertConfigKey, CONFIG_KEYS, ConfigFileError, InvalidConfigValueError, openConfigStore, type ConfigKey, type ConfigStore } from './saved-config.js';
+import { adviseBaseUrl, baseUrlFix, fetchModelsProbe, type ModelsProbe } from './base-url-check.js';
+import { assertConfigKey, CONFIG_KEYS, ConfigFileError, InvalidConfigValueError, normalizeConfigValue, openConfigStore, type ConfigKey, type ConfigStore } from './saved-config.js';
 import { UsageError } from '../output/usage-error.js';
 
 // What `codex-bridge config` does (its flags are in src/cli/config.ts): the defaults `run`, `serve` and `doctor` fall back on when flags and
@@ -11,6 +12,8 @@ export interface ConfigCommandDeps {
   out?: (text: string) => void;
   /** Notes on stderr (default: process.stderr). */
   err?: (text: string) => void;
+  /** How `set upstream` asks a URL for its models (default: fetch, 3 s). */
+  probeModels?: ModelsProbe;
 }
 
 export interface ConfigCommandContext {
@@ -18,6 +21,7 @@ export interface ConfigCommandContext {
   out: (text: string) => void;
   err: (text: string) => void;
   store: ConfigStore;
+  probeModels: ModelsProbe;
 }
 
 export async function context(deps: ConfigCommandDeps): Promise<ConfigCommandContext> {
@@ -27,6 +31,7 @@ export async function context(deps: ConfigCommandDeps): Promise<ConfigCommandCon
     out: deps.out ?? ((text) => process.stdout.write(text)),
     err: deps.err ?? ((text) => process.stderr.write(text)),
     store: await guard(() => openConfigStore(env)),
+    probeModels: deps.probeModels ?? fetchModelsProbe(3_000),
   };
 }
 
@@ -49,6 +54,12 @@ const FIELD = { provider: 'provider', upstream: 'upstream', model: 'model', 'api
 
 export async function set(ctx: ConfigCommandContext, name: string, value: string): Promise<void> {
   const k = await key(name);
+  if (k === 'upstream') {
+    // A base URL without /v1, or with /chat/completions, is refused when the right one answered.
+    const url = await guard(() => normalizeConfigValue(k, value));
+    const advice = await adviseBaseUrl(url, ctx.probeModels);
+    if (advice) throw new UsageError(`${url} ${advice.problem} — ${baseUrlFix(advice, 'config')}; nothing was saved`);
+  }
   const before = await guard(() => ctx.store.all());
   const saved = await guard(() => ctx.store.set(k, value));
   ctx.out(`${k} = ${saved}  (saved in ${ctx.store.path})\n`);
@@ -74,7 +85,7 @@ export async function get(ctx: ConfigCommandContext, name: string | undefined, f
     ctx.out(`${JSON.stringify(value ?? null)}\n`);
     return;
   }
-  if (value === undefined) throw new UsageError(`${k} is not set (codex-bridge config set ${k} <value>)`, 1);
+  if (value === undefined) throw new UsageError(`${k} is not set — codex-bridge config set ${k} <value>`, 1);
   ctx.out(`${value}\n`);
 }
 

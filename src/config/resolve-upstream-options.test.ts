@@ -46,7 +46,7 @@ describe('resolveUpstreamOptions: a preset', () => {
   it('says which variable is missing, and where to get a key', async () => {
     const error = await usageError(resolveUpstreamOptions({ provider: 'deepseek' }, baseEnv()));
     expect(error.message).toBe(
-      '$DEEPSEEK_API_KEY is not set: export DEEPSEEK_API_KEY=<your key> (DeepSeek keys: https://platform.deepseek.com/api_keys), or pass --api-key-env with the variable that holds it',
+      '$DEEPSEEK_API_KEY is not set — export DEEPSEEK_API_KEY=<your key> (DeepSeek keys: https://platform.deepseek.com/api_keys), or pass --api-key-env with the variable that holds it',
     );
     expect(error.exitCode).toBe(2);
   });
@@ -59,7 +59,7 @@ describe('resolveUpstreamOptions: a preset', () => {
 
   it('refuses an unknown provider with the list, naming where it came from', async () => {
     const flag = await usageError(resolveUpstreamOptions({ provider: 'nope' }, baseEnv()));
-    expect(flag.message).toMatch(/^unknown provider "nope" \(--provider\); the presets are: deepseek, kimi, qwen, glm, openrouter, groq, mistral, xai, gemini, ollama, lmstudio, vllm$/);
+    expect(flag.message).toMatch(/^unknown provider "nope" \(--provider\) — the presets are: deepseek, kimi, qwen, glm, openrouter, groq, mistral, xai, gemini, ollama, lmstudio, vllm$/);
     const fromEnv = await usageError(resolveUpstreamOptions({}, baseEnv({ CODEX_BRIDGE_PROVIDER: 'nope' })));
     expect(fromEnv.message).toMatch(/\(CODEX_BRIDGE_PROVIDER\)/);
   });
@@ -85,7 +85,7 @@ describe('resolveUpstreamOptions: zero-config start', () => {
   it('with two keys set, says which flag to pass', async () => {
     const error = await usageError(resolveUpstreamOptions({}, baseEnv({ DEEPSEEK_API_KEY: 'd', MOONSHOT_API_KEY: 'm' })));
     expect(error.message).toBe(
-      "several providers' keys are set (DEEPSEEK_API_KEY, MOONSHOT_API_KEY): pass --provider deepseek or --provider kimi, or save one with `codex-bridge config set provider deepseek`",
+      "several providers' keys are set (DEEPSEEK_API_KEY, MOONSHOT_API_KEY) — pass --provider deepseek or --provider kimi, or save one with `codex-bridge config set provider deepseek`",
     );
     const three = await usageError(resolveUpstreamOptions({}, baseEnv({ DEEPSEEK_API_KEY: 'd', MOONSHOT_API_KEY: 'm', XAI_API_KEY: 'x' })));
     expect(three.message).toContain('pass --provider with one of deepseek, kimi, xai');
@@ -99,7 +99,7 @@ describe('resolveUpstreamOptions: zero-config start', () => {
 
   it('with no key set and nothing given, says what to pass', async () => {
     const error = await usageError(resolveUpstreamOptions({ model: 'm' }, baseEnv()));
-    expect(error.message).toMatch(/^no upstream given: pass --upstream <url> or --provider <id> \(deepseek, kimi, .*\), set CODEX_BRIDGE_UPSTREAM, or export one provider's key/);
+    expect(error.message).toMatch(/^no upstream given — pass --upstream <url> or --provider <id> \(deepseek, kimi, .*\), set CODEX_BRIDGE_UPSTREAM, or export one provider's key/);
   });
 
   it('an explicit upstream is never second-guessed by a key in the environment', async () => {

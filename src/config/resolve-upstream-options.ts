@@ -55,7 +55,7 @@ const given = (value: string | undefined): string | undefined => (value === unde
 function presetId(value: string | undefined, where: string): string | undefined {
   const id = given(value)?.toLowerCase();
   if (id === undefined) return undefined;
-  if (!findPreset(id)) throw new UsageError(`unknown provider "${value}" (${where}); the presets are: ${presetIdList()}`);
+  if (!findPreset(id)) throw new UsageError(`unknown provider "${value}" (${where}) — the presets are: ${presetIdList()}`);
   return id;
 }
 
@@ -151,16 +151,16 @@ export function ambiguityMessage(presets: readonly ProviderPreset[]): string {
   const variables = presets.map((preset) => preset.apiKeyEnv).join(', ');
   const choice =
     presets.length === 2 ? `--provider ${presets[0].id} or --provider ${presets[1].id}` : `--provider with one of ${presets.map((preset) => preset.id).join(', ')}`;
-  return `several providers' keys are set (${variables}): pass ${choice}, or save one with \`codex-bridge config set provider ${presets[0].id}\``;
+  return `several providers' keys are set (${variables}) — pass ${choice}, or save one with \`codex-bridge config set provider ${presets[0].id}\``;
 }
 
-export const NO_UPSTREAM_MESSAGE = `no upstream given: pass --upstream <url> or --provider <id> (${presetIdList()}), set CODEX_BRIDGE_UPSTREAM, or export one provider's key (e.g. DEEPSEEK_API_KEY) to use its preset`;
+export const NO_UPSTREAM_MESSAGE = `no upstream given — pass --upstream <url> or --provider <id> (${presetIdList()}), set CODEX_BRIDGE_UPSTREAM, or export one provider's key (e.g. DEEPSEEK_API_KEY) to use its preset`;
 
 /** What to print when the key variable is empty. */
 export function missingKeyMessage(apiKeyEnv: string, provider?: string): string {
   const preset = provider ? findPreset(provider) : undefined;
   const where = preset?.keyHelp && preset.apiKeyEnv === apiKeyEnv ? ` (${preset.name} keys: ${preset.keyHelp})` : '';
-  return `$${apiKeyEnv} is not set: export ${apiKeyEnv}=<your key>${where}, or pass --api-key-env with the variable that holds it`;
+  return `$${apiKeyEnv} is not set — export ${apiKeyEnv}=<your key>${where}, or pass --api-key-env with the variable that holds it`;
 }
 
 /**
@@ -182,7 +182,7 @@ export async function resolveUpstreamOptions(
   if (settings.ambiguous) throw new UsageError(ambiguityMessage(settings.ambiguous));
   if (!settings.upstream) throw new UsageError(NO_UPSTREAM_MESSAGE);
   if (!settings.model) {
-    throw new UsageError('no model given: pass --model <id> (e.g. deepseek-v4-flash) or set CODEX_BRIDGE_MODEL');
+    throw new UsageError('no model given — pass --model <id> (e.g. deepseek-v4-flash) or set CODEX_BRIDGE_MODEL');
   }
   let apiKey: string | undefined;
   if (settings.apiKeyEnv) {

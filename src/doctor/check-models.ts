@@ -1,8 +1,9 @@
+import type { ModelsAnswer, ModelsProbe } from '../config/base-url-check.js';
 import type { ProviderPreset } from '../providers/presets.js';
 import { errorGist } from './redact.js';
 import { normalizeModelId, suggestModels } from './suggest-models.js';
 import { fail, info, pass, warn, type DoctorCheck } from './types.js';
-import { UpstreamRequestError, type UpstreamHttp } from './upstream-http.js';
+import { createUpstreamHttp, UpstreamRequestError, type UpstreamHttp } from './upstream-http.js';
 
 // GET {upstream}/models: is the key accepted, and which models are there. The key is named by its
 // variable, never shown.
@@ -24,6 +25,8 @@ export interface ModelsOutcome {
   verdict: KeyVerdict;
   /** The model ids the upstream lists, if it does. */
   models?: string[];
+  /** What GET /models answered, for the base-URL check. */
+  answer?: ModelsAnswer;
 }
 
 export const keyCheckName = (ctx: Pick<KeyContext, 'apiKey'>): string => (ctx.apiKey ? 'key accepted' : 'upstream answers');
@@ -74,37 +77,76 @@ export async function checkModelsEndpoint(http: UpstreamHttp, ctx: KeyContext): 
     const listed = await checkModelsEndpoint(http, { ...ctx, preset: undefined });
     return { ...listed, check: keyed.check, verdict: keyed.verdict };
   }
-  let answer;
+  let response;
   try {
-    answer = await http.get('/models');
+    response = await http.get('/models');
   } catch (error) {
     return { check: connectionFailure(name, 'GET /models', error, ctx), verdict: 'unknown' };
   }
-  const text = await answer.text().catch(() => '');
-  const auth = authFailure(answer.status, ctx);
-  if (auth) return { check: auth, verdict: 'rejected' };
-  if (answer.status >= 200 && answer.status < 300) {
-    const models = listedIds(text);
+  const text = await response.text().catch(() => '');
+  const models = response.status >= 200 && response.status < 300 ? listedIds(text) : undefined;
+  const answer: ModelsAnswer = { status: response.status, listed: models !== undefined };
+  const auth = authFailure(response.status, ctx);
+  if (auth) return { check: auth, verdict: 'rejected', answer };
+  if (response.status >= 200 && response.status < 300) {
     const count = models ? ` listing ${models.length} model${models.length === 1 ? '' : 's'}` : '';
-    return { check: pass(name, `GET /models answered ${answer.status}${count}`), verdict: 'accepted', models };
+    // A list anyone may read says nothing about the key.
+    if (ctx.apiKey && (await listsWithoutKey(http))) {
+      return {
+        check: warn(name, `not verified: ${ctx.host} lists its models without a key too, so GET /models proves nothing`, 'codex-bridge doctor --probe checks the key with a 1-token chat request'),
+        verdict: 'unknown',
+        models,
+        answer,
+      };
+    }
+    return { check: pass(name, `GET /models answered ${response.status}${count}`), verdict: 'accepted', models, answer };
   }
-  if (answer.status === 404 || answer.status === 405 || answer.status === 501) {
+  if (response.status === 404 || response.status === 405 || response.status === 501) {
     return {
-      check: info(name, `${ctx.host} does not offer GET /models (${answer.status}), so the key was not checked`, 'run codex-bridge doctor --probe to check it with a 1-token chat request'),
+      check: info(name, `${ctx.host} does not offer GET /models (${response.status}), so the key was not checked`, 'run codex-bridge doctor --probe to check it with a 1-token chat request'),
       verdict: 'unknown',
+      answer,
     };
   }
-  if (answer.status === 429) {
-    return { check: warn(name, `GET /models was rate limited (429); the key was not rejected`), verdict: 'unknown' };
+  if (response.status === 429) {
+    return { check: warn(name, `GET /models was rate limited (429); the key was not rejected`), verdict: 'unknown', answer };
   }
   const gist = ctx.redact(errorGist(text));
   return {
+    answer,
     check: fail(
       name,
-      `GET /models answered ${answer.status}${gist ? `: ${gist}` : ''}`,
-      answer.status >= 500 ? `${ctx.host} has a problem on its side; try again later` : 'check the upstream URL: it is the part before /chat/completions, e.g. https://api.deepseek.com/v1',
+      `GET /models answered ${response.status}${gist ? `: ${gist}` : ''}`,
+      response.status >= 500 ? `${ctx.host} has a problem on its side; try again later` : 'check the upstream URL: it is the part before /chat/completions, e.g. https://api.deepseek.com/v1',
     ),
     verdict: 'unknown',
+  };
+}
+
+/** Does GET /models answer 2xx without the key as well? */
+async function listsWithoutKey(http: UpstreamHttp): Promise<boolean> {
+  try {
+    const answer = await http.get('/models', { withoutKey: true });
+    await answer.text().catch(() => '');
+    return answer.status >= 200 && answer.status < 300;
+  } catch {
+    return false;
+  }
+}
+
+/** GET <base>/models with the key, for the base-URL check's alternatives. */
+export function httpModelsProbe(apiKey: string | undefined, timeoutMs: number): ModelsProbe {
+  return async (base) => {
+    const http = createUpstreamHttp(base, apiKey, timeoutMs);
+    try {
+      const answer = await http.get('/models');
+      const text = await answer.text().catch(() => '');
+      return { status: answer.status, listed: answer.status >= 200 && answer.status < 300 && listedIds(text) !== undefined };
+    } catch {
+      return {};
+    } finally {
+      await http.close();
+    }
   };
 }
 
@@ -122,14 +164,17 @@ async function checkOpenRouterKey(http: UpstreamHttp, ctx: KeyContext): Promise<
   }
 }
 
-/** Is `model` among the listed ones; if not, the closest listed ids. */
-export function checkModelListed(model: string, models: readonly string[], host: string): DoctorCheck {
+/**
+ * Is `model` among the listed ones; if not, the closest listed ids. `label` is how the model is
+ * named in the line, e.g. "m (from the flag)".
+ */
+export function checkModelListed(model: string, models: readonly string[], host: string, label = model): DoctorCheck {
   const wanted = normalizeModelId(model).toLowerCase();
-  if (models.some((id) => normalizeModelId(id).toLowerCase() === wanted)) return pass('model', `${model} is offered by ${host}`);
-  if (models.length === 0) return warn('model', `${host} lists no models at all, so ${model} could not be checked`);
+  if (models.some((id) => normalizeModelId(id).toLowerCase() === wanted)) return pass('model', `${label} is offered by ${host}`);
+  if (models.length === 0) return warn('model', `${host} lists no models at all, so ${label} could not be checked`);
   const suggestions = suggestModels(model, models);
   const fix = suggestions.length
     ? `did you mean ${suggestions.join(' or ')}? pass --model ${suggestions[0]} (or codex-bridge config set model ${suggestions[0]})`
     : `pass --model with one it lists, e.g. ${models.slice(0, 5).map(normalizeModelId).join(', ')}`;
-  return fail('model', `${model} is not among the ${models.length} models ${host} lists`, fix);
+  return fail('model', `${label} is not among the ${models.length} models ${host} lists`, fix);
 }

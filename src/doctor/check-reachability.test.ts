@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findPreset } from '../providers/presets.js';
 import { checkReachable } from './check-reachability.js';
+import { TEST_CERT, TEST_KEY } from '../../test/helpers/self-signed-cert.js';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -46,7 +48,18 @@ describe('checkReachable', () => {
     const port = await plainHttpServer();
     const check = await checkReachable(new URL(`https://localhost:${port}/v1`), { lookup: async () => ({ address: '127.0.0.1' }) });
     expect(check.ok).toBe(false);
-    expect(check.detail).toMatch(new RegExp(`^TLS handshake with localhost:${port} failed \\((EPROTO|ERR_SSL_[A-Z_]+|ECONNRESET)`));
+    expect(check.detail).toMatch(new RegExp(`^TLS handshake with localhost:${port} failed \\((EPROTO|ERR_SSL_[A-Z_]+)\\): this server speaks plain HTTP, not TLS$`));
+    expect(check.fix).toBe(`use http:// in the upstream URL (http://localhost:${port}/v1)`);
+  });
+
+  it('a certificate this machine does not trust: one plain line, and where to point NODE_EXTRA_CA_CERTS', async () => {
+    server = createHttpsServer({ key: TEST_KEY, cert: TEST_CERT }, (_, res) => res.end('hi'));
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const check = await checkReachable(new URL(`https://127.0.0.1:${port}/v1`));
+    expect(check.ok).toBe(false);
+    expect(check.detail).toBe(`TLS handshake with 127.0.0.1:${port} failed (DEPTH_ZERO_SELF_SIGNED_CERT): its TLS certificate is self-signed, so it is not trusted`);
+    expect(check.detail).not.toContain('\n');
     expect(check.fix).toContain('NODE_EXTRA_CA_CERTS');
   });
 });

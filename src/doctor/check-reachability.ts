@@ -2,6 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ProviderPreset } from '../providers/presets.js';
+import { describeTlsFailure } from '../server/describe-connection-error.js';
 import { fail, pass, type DoctorCheck } from './types.js';
 
 // Can this machine reach the upstream at all: DNS, then a TCP connection, then (https) a TLS
@@ -80,11 +81,14 @@ export async function checkReachable(url: URL, options: ReachabilityOptions = {}
     } catch (error) {
       socket.destroy();
       const code = codeOf(error);
-      const message = (error as Error).message;
+      // One plain line: OpenSSL's own text is several lines of internals.
+      const tls = describeTlsFailure(code, (error as Error).message);
       return fail(
         name,
-        `TLS handshake with ${host}:${port} failed (${code}${message && !message.includes(code) ? `: ${message}` : ''})`,
-        'check that the URL should be https and the host is right; if a proxy or antivirus inspects TLS, point NODE_EXTRA_CA_CERTS at its certificate',
+        `TLS handshake with ${host}:${port} failed (${code}): ${tls.reason}`,
+        tls.kind === 'plain-http'
+          ? `use http:// in the upstream URL (${url.href.replace(/^https:/, 'http:').replace(/\/+$/, '')})`
+          : 'check that the URL should be https and the host is right; if a proxy or antivirus inspects TLS, point NODE_EXTRA_CA_CERTS at its certificate',
       );
     }
   }

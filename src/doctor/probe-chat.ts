@@ -33,7 +33,8 @@ async function gistOf(answer: HttpAnswer, ctx: KeyContext): Promise<string> {
   return ctx.redact(errorGist(await answer.text().catch(() => '')));
 }
 
-export async function probeChat(http: UpstreamHttp, model: string, ctx: KeyContext): Promise<ProbeOutcome> {
+/** `label` names the model in the model line, e.g. "m (from the flag)". */
+export async function probeChat(http: UpstreamHttp, model: string, ctx: KeyContext, label = model): Promise<ProbeOutcome> {
   const checks: DoctorCheck[] = [];
   const keyName = keyCheckName(ctx);
 
@@ -56,7 +57,7 @@ export async function probeChat(http: UpstreamHttp, model: string, ctx: KeyConte
       return {
         verdict: 'accepted',
         keyCheck: ctx.apiKey ? pass(keyName, 'the chat endpoint took the key (the model was refused)') : undefined,
-        modelCheck: fail('model', `${ctx.host} refused ${model} (${answer.status})${gist ? `: ${gist}` : ''}`, 'pass --model with a model this upstream offers'),
+        modelCheck: fail('model', `${label} was refused by ${ctx.host} (${answer.status})${gist ? `: ${gist}` : ''}`, 'pass --model with a model this upstream offers'),
         checks: [],
       };
     }

@@ -77,7 +77,7 @@ describe('doctor against a mock upstream', () => {
     expect(line(result.out, 'API key')).toBe('✓ API key — $MOCK_KEY is set (name from the flag)');
     expect(line(result.out, 'reachable')).toMatch(new RegExp(`^✓ reachable — 127\\.0\\.0\\.1 port \\d+ in \\d+ ms$`));
     expect(line(result.out, 'key accepted')).toBe('✓ key accepted — GET /models answered 200 listing 3 models');
-    expect(line(result.out, 'model')).toBe(`✓ model — mock-model is offered by ${host}`);
+    expect(line(result.out, 'model')).toBe(`✓ model — mock-model (from the flag) is offered by ${host}`);
     expect(line(result.out, 'CODEX_HOME')).toMatch(/^✓ CODEX_HOME — /);
     expect(line(result.out, 'sessions file')).toMatch(/^✓ sessions file — .*\(none yet\)$/);
     expect(result.out).not.toContain('✗');
@@ -115,7 +115,7 @@ describe('doctor against a mock upstream', () => {
     const { url } = await upstream();
     const result = await doctor({ upstream: url, model: 'mock-modle', apiKeyEnv: 'MOCK_KEY' }, { MOCK_KEY: KEY });
     expect(result.code).toBe(1);
-    expect(line(result.out, 'model')).toBe(`✗ model — mock-modle is not among the 3 models ${new URL(url).host} lists`);
+    expect(line(result.out, 'model')).toBe(`✗ model — mock-modle (from the flag) is not among the 3 models ${new URL(url).host} lists`);
     expect(result.out).toContain('  fix: did you mean mock-model or mock-model-large? pass --model mock-model (or codex-bridge config set model mock-model)');
   });
 
@@ -133,6 +133,63 @@ describe('doctor against a mock upstream', () => {
     expect(result.code).toBe(1);
     expect(line(result.out, 'reachable')).toBe('✗ reachable — TCP connection to 127.0.0.1:9 refused (ECONNREFUSED)');
     expect(line(result.out, 'key accepted') ?? line(result.out, 'upstream answers')).toBeUndefined();
+    // Which model run would use, and from where, all the same.
+    expect(line(result.out, 'model')).toBe('· model — m (from the flag); not checked: 127.0.0.1:9 cannot be reached');
+    const preset = await doctor({ provider: 'ollama', upstream: 'http://127.0.0.1:9/v1' });
+    expect(line(preset.out, 'model')).toBe('· model — gpt-oss:20b (from the preset); not checked: 127.0.0.1:9 cannot be reached');
+  });
+
+  it('a base URL without /v1: the upstream line fails with "did you mean …/v1" (checked first), exit 1, and --probe blames nothing else', async () => {
+    const port = await fakeUpstream((request, _body, res) => {
+      if (request.url === '/v1/models') return json(res, 200, { data: [{ id: 'm' }] });
+      res.writeHead(404).end('404 page not found');
+    });
+    const base = `http://127.0.0.1:${port}`;
+    const result = await doctor({ upstream: base, model: 'm', probe: true });
+    expect(result.code).toBe(1);
+    expect(line(result.out, 'upstream')).toBe(`✗ upstream — ${base} answers 404 to GET /models, and ${base}/v1 answers`);
+    expect(result.out).toContain(`  fix: did you mean ${base}/v1? pass --upstream ${base}/v1 (or codex-bridge config set upstream ${base}/v1)`);
+    expect(line(result.out, 'model')).toBe('· model — m (from the flag); not checked: the upstream URL is wrong');
+    expect(line(result.out, 'chat')).toBeUndefined();
+    expect(result.out.match(/^✗/gm)).toHaveLength(1);
+  });
+
+  it('a base URL with /chat/completions appended: "did you mean" the part before it, exit 1', async () => {
+    const { url } = await upstream();
+    const result = await doctor({ upstream: `${url}/chat/completions`, model: 'mock-model', apiKeyEnv: 'MOCK_KEY' }, { MOCK_KEY: KEY });
+    expect(result.code).toBe(1);
+    expect(line(result.out, 'upstream')).toBe(`✗ upstream — ${url}/chat/completions ends in /chat/completions, which the bridge adds itself`);
+    expect(result.out).toContain(`  fix: did you mean ${url}? pass --upstream ${url} (or codex-bridge config set upstream ${url})`);
+  });
+
+  it('a model list anyone may read is no proof of the key: not verified (a warning); --probe settles it, and a 401 there fails naming the variable', async () => {
+    const port = await fakeUpstream((request, _body, res) => {
+      if (request.url === '/v1/models') return json(res, 200, { data: [{ id: 'm' }] });
+      if (request.headers.authorization !== `Bearer ${KEY}`) return json(res, 401, { error: { message: 'No auth credentials found' } });
+      return json(res, 200, { choices: [{ message: { role: 'assistant', content: 'OK' }, finish_reason: 'length' }] });
+    });
+    const flags = { upstream: `http://127.0.0.1:${port}/v1`, model: 'm', apiKeyEnv: 'MOCK_KEY' };
+    const plain = await doctor(flags, { MOCK_KEY: CANARY });
+    expect(plain.code).toBe(0);
+    expect(line(plain.out, 'key accepted')).toBe(`! key accepted — not verified: 127.0.0.1:${port} lists its models without a key too, so GET /models proves nothing`);
+    expect(plain.out).toContain('  fix: codex-bridge doctor --probe checks the key with a 1-token chat request');
+    const probed = await doctor({ ...flags, probe: true }, { MOCK_KEY: CANARY });
+    expect(probed.code).toBe(1);
+    expect(line(probed.out, 'key accepted')).toBe('✗ key accepted — the key in $MOCK_KEY was rejected (401)');
+    expect(probed.out).toContain('  fix: check that $MOCK_KEY holds a valid key for');
+    expect(probed.out.trimEnd()).toMatch(/check(s)? failed$/);
+    for (const text of [plain.out, probed.out]) expect(text).not.toContain(CANARY.slice(0, 10));
+  });
+
+  it("OpenRouter: its key endpoint decides, not its public model list", async () => {
+    const port = await fakeUpstream((request, _body, res) => {
+      if (request.url === '/api/v1/models') return json(res, 200, { data: [{ id: 'm' }] });
+      if (request.url === '/api/v1/key') return request.headers.authorization === `Bearer ${KEY}` ? json(res, 200, { data: { label: 'k' } }) : json(res, 401, { error: { message: 'User not found.' } });
+      return json(res, 404, {});
+    });
+    const result = await doctor({ provider: 'openrouter', upstream: `http://127.0.0.1:${port}/api/v1`, model: 'm', apiKeyEnv: 'MOCK_KEY' }, { MOCK_KEY: CANARY });
+    expect(result.code).toBe(1);
+    expect(line(result.out, 'key accepted')).toBe('✗ key accepted — the key in $MOCK_KEY was rejected (401)');
   });
 
   it('unknown host: exit 1 naming the DNS failure', async () => {
@@ -181,7 +238,7 @@ describe('doctor --probe', () => {
     const result = await doctor({ upstream: m.url, model: 'mock-model', apiKeyEnv: 'MOCK_KEY', probe: true }, { MOCK_KEY: KEY });
     expect(result.code).toBe(0);
     expect(line(result.out, 'key accepted')).toBe('✓ key accepted — a 1-token chat request with it was answered');
-    expect(line(result.out, 'model')).toBe('✓ model — mock-model answered a chat request');
+    expect(line(result.out, 'model')).toBe('✓ model — mock-model (from the flag) answered a chat request');
     expect(line(result.out, 'chat')).toMatch(/^✓ chat — a 1-token request to mock-model answered in \d+ ms$/);
     expect(line(result.out, 'streaming')).toMatch(/^✓ streaming — \d+ chunks, ended with finish_reason "stop"$/);
     expect(line(result.out, 'reasoning')).toBe('✓ reasoning — returned in reasoning_content (17 characters)');

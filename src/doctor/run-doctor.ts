@@ -7,15 +7,13 @@ import { ConfigFileError, readSavedConfig, type SavedConfig } from '../config/sa
 import { findPreset, presetIdList, type ProviderPreset } from '../providers/presets.js';
 import { checkCodex, type RunVersion } from './check-codex.js';
 import { checkCodexHome, checkStaleProfiles } from './check-codex-home.js';
-import { checkModelListed, checkModelsEndpoint, keyCheckName, type KeyContext } from './check-models.js';
 import { checkNode } from './check-node.js';
-import { checkReachable, type Lookup } from './check-reachability.js';
+import type { Lookup } from './check-reachability.js';
 import { checkSessionsFile } from './check-sessions-file.js';
-import { probeChat, type ProbeOutcome } from './probe-chat.js';
-import { makeRedactor } from './redact.js';
+import { checkUpstreamNetwork } from './check-upstream-network.js';
 import { startProgress, type Progress } from './spinner.js';
 import { fail, info, pass, warn, type DoctorCheck } from './types.js';
-import { createUpstreamHttp } from './upstream-http.js';
+import { presetFor } from '../server/upstream-fix.js';
 
 // `codex-bridge doctor`: every check, in the order a new user would fix things, each one line with
 // ✓/✗ (! warning, · information) and, when something is wrong, the fix. Exit 0 when nothing failed,
@@ -173,39 +171,30 @@ export async function collectDoctorChecks(flags: DoctorFlags, deps: DoctorDeps =
     checks.push(info('API key', 'none configured: requests go without a key', 'if the upstream needs one: --api-key-env VAR (the variable that holds it)'));
   }
 
-  // The network: reachable, key accepted, model offered, and with --probe the chat endpoint.
+  // The network: reachable, the base URL, key accepted, model offered, and with --probe the chat
+  // endpoint. The model line comes from there, with or without a network.
   if (url) {
-    const host = url.host;
-    const redact = makeRedactor(apiKey);
-    const ctx: KeyContext = { apiKey, apiKeyEnv: resolution.apiKeyEnv, preset, host, redact };
-    progress.update(`connecting to ${host}…`);
-    const reach = await checkReachable(url, { timeoutMs, preset, lookup: deps.lookup });
-    checks.push(reach);
-    if (reach.ok && keyUsable) {
-      const http = createUpstreamHttp(resolution.upstream!, apiKey, timeoutMs);
-      const probeHttp = flags.probe ? createUpstreamHttp(resolution.upstream!, apiKey, deps.probeTimeoutMs ?? 60_000) : undefined;
-      try {
-        progress.update(`asking ${host} for its models…`);
-        const listed = await checkModelsEndpoint(http, ctx);
-        let probe: ProbeOutcome | undefined;
-        if (flags.probe && probeHttp && model && listed.verdict !== 'rejected' && listed.check.ok) {
-          progress.update(`probing ${model} at ${host} (chat, streaming, tools)…`);
-          probe = await probeChat(probeHttp, model, ctx);
-        }
-        const keyCheck = probe?.keyCheck && listed.verdict === 'unknown' ? probe.keyCheck : listed.check;
-        checks.push(keyCheck.name === keyCheckName(ctx) ? keyCheck : { ...keyCheck, name: keyCheckName(ctx) });
-        if (model && keyCheck.ok) {
-          if (listed.models) checks.push(checkModelListed(model, listed.models, host));
-          else if (probe?.modelCheck) checks.push(probe.modelCheck);
-          else if (probe && probe.checks.some((check) => check.name === 'chat' && check.ok)) checks.push(pass('model', `${model} answered a chat request`));
-          else if (!probe) checks.push(info('model', `${model} (${SOURCE[resolution.modelSource ?? 'flag']}); not checked: ${host} does not list its models`, 'codex-bridge doctor --probe tries it'));
-        }
-        if (probe) checks.push(...probe.checks);
-      } finally {
-        await http.close();
-        await probeHttp?.close();
-      }
+    const network = await checkUpstreamNetwork({
+      url,
+      upstream: resolution.upstream!,
+      model,
+      modelFrom: SOURCE[resolution.modelSource ?? 'flag'],
+      apiKey,
+      apiKeyEnv: resolution.apiKeyEnv,
+      keyUsable,
+      // Recognised by its host too: OpenRouter's key is checked at its own endpoint.
+      preset: preset ?? presetFor({ upstream: resolution.upstream! }),
+      probe: flags.probe,
+      timeoutMs,
+      probeTimeoutMs: deps.probeTimeoutMs ?? 60_000,
+      lookup: deps.lookup,
+      progress,
+    });
+    if (network.upstreamCheck) {
+      const at = checks.findIndex((check) => check.name === 'upstream');
+      checks.splice(at < 0 ? checks.length : at, at < 0 ? 0 : 1, network.upstreamCheck);
     }
+    checks.push(...network.checks);
   }
   progress.update('checking local files…');
 

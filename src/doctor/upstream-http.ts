@@ -1,11 +1,12 @@
 import { Agent, request, type Dispatcher } from 'undici';
-import { describeConnectionError } from '../server/upstream-client.js';
+import { describeConnectionError } from '../server/describe-connection-error.js';
 
 // The few HTTP calls doctor makes to the upstream, on its own connection pool (closed afterwards so
 // the process can exit), with a timeout on each, and the key only ever in the Authorization header.
 
 export interface UpstreamHttp {
-  get(path: string): Promise<HttpAnswer>;
+  /** `withoutKey`: the same request with no Authorization header (does the answer depend on the key?). */
+  get(path: string, options?: { withoutKey?: boolean }): Promise<HttpAnswer>;
   post(path: string, body: unknown): Promise<HttpAnswer>;
   close(): Promise<void>;
 }
@@ -33,19 +34,19 @@ const TEXT_CAP = 1024 * 1024;
 export function createUpstreamHttp(baseUrl: string, apiKey: string | undefined, timeoutMs: number): UpstreamHttp {
   const agent = new Agent({ connect: { timeout: timeoutMs }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, keepAliveTimeout: 1_000 });
   const base = baseUrl.replace(/\/+$/, '');
-  const headers = (get: boolean): Record<string, string> => ({
+  const headers = (get: boolean, withKey: boolean): Record<string, string> => ({
     accept: get ? 'application/json' : 'text/event-stream, application/json',
     'user-agent': 'codex-bridge-doctor',
     ...(get ? {} : { 'content-type': 'application/json' }),
-    ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+    ...(apiKey && withKey ? { authorization: `Bearer ${apiKey}` } : {}),
   });
-  const send = async (method: 'GET' | 'POST', path: string, body?: unknown): Promise<HttpAnswer> => {
+  const send = async (method: 'GET' | 'POST', path: string, body?: unknown, withKey = true): Promise<HttpAnswer> => {
     let response: Dispatcher.ResponseData;
     try {
       response = await request(`${base}${path}`, {
         method,
         dispatcher: agent,
-        headers: headers(method === 'GET'),
+        headers: headers(method === 'GET', withKey),
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs * 6),
       });
@@ -78,7 +79,7 @@ export function createUpstreamHttp(baseUrl: string, apiKey: string | undefined, 
     };
   };
   return {
-    get: (path) => send('GET', path),
+    get: (path, options) => send('GET', path, undefined, !options?.withoutKey),
     post: (path, body) => send('POST', path, body),
     close: () => agent.destroy(),
   };

@@ -10,6 +10,8 @@ export interface BridgeOptions {
   model: string;
   /** Upstream API key. Never logged, never written anywhere. */
   apiKey?: string;
+  /** The name of the variable the key came from, for messages about it (never the key). */
+  apiKeyEnv?: string;
   /** Bearer token clients must present. */
   token: string;
   host: string;
@@ -19,6 +21,13 @@ export interface BridgeOptions {
   keepAliveMs: number;
   /** Give up on an upstream that sends nothing for this long (keep-alives are sent meanwhile). */
   upstreamIdleTimeoutMs: number;
+  /** With a log: a line this often while the upstream keeps silent. */
+  waitingNoticeMs: number;
+  /**
+   * Open a connection to the upstream right after start-up (`run`): a dead upstream is known before
+   * the first request, and that request saves the handshake.
+   */
+  preconnect: boolean;
   /** Retries of a 429 / 5xx / connection error before the stream starts. */
   maxRetries: number;
   /** Upper bound on one wait between retries, whatever Retry-After says. */
@@ -38,6 +47,8 @@ export const DEFAULTS = {
   port: 0,
   keepAliveMs: 15_000,
   upstreamIdleTimeoutMs: 600_000,
+  waitingNoticeMs: 30_000,
+  preconnect: false,
   maxRetries: 3,
   maxRetryDelayMs: 8_000,
   maxBodyBytes: 64 * 1024 * 1024,
@@ -54,15 +65,15 @@ export function normalizeBridgeOptions(raw: RawBridgeOptions): BridgeOptions {
   try {
     url = new URL(raw.upstream);
   } catch {
-    throw new OptionsError(`--upstream "${raw.upstream}" is not a URL; pass e.g. --upstream https://api.deepseek.com/v1`);
+    throw new OptionsError(`--upstream "${raw.upstream}" is not a URL — pass e.g. --upstream https://api.deepseek.com/v1`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new OptionsError(`--upstream must be http(s), got ${url.protocol}`);
+    throw new OptionsError(`--upstream must be http(s), got ${url.protocol} — pass e.g. --upstream https://api.deepseek.com/v1`);
   }
-  if (!raw.model) throw new OptionsError('no model given; pass --model <id>');
+  if (!raw.model) throw new OptionsError('no model given — pass --model <id>');
   const port = raw.port ?? DEFAULTS.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new OptionsError(`--port must be an integer 0-65535, got ${raw.port}`);
+    throw new OptionsError(`--port must be an integer 0-65535, got ${raw.port} — leave it out for a free port`);
   }
   return {
     ...DEFAULTS,

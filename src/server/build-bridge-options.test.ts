@@ -27,8 +27,8 @@ describe('buildBridgeOptions', () => {
 
   it('turns a bad --quirk into a usage error that lists what is valid', () => {
     expect(() => buildBridgeOptions(selection, ['bogus=1'], { token: 't' })).toThrow(UsageError);
-    expect(() => buildBridgeOptions(selection, ['bogus=1'], { token: 't' })).toThrow(/valid names: reasoningField, reasoningReplay, singleSystemMessage/);
-    expect(() => buildBridgeOptions(selection, ['doneMarker=sometimes'], { token: 't' })).toThrow(/doneMarker takes optional\|required/);
+    expect(() => buildBridgeOptions(selection, ['bogus=1'], { token: 't' })).toThrow(/— valid names: reasoningField, reasoningReplay, singleSystemMessage/);
+    expect(() => buildBridgeOptions(selection, ['doneMarker=sometimes'], { token: 't' })).toThrow(/not a value of doneMarker — it takes optional\|required/);
   });
 
   it('turns bad options and bad quirks into usage errors', () => {

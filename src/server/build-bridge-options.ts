@@ -11,13 +11,14 @@ import { parseQuirkAssignments, QuirkValueError } from '../providers/quirks/quir
 export function buildBridgeOptions(
   selection: UpstreamSelection,
   quirkFlags: readonly string[] | undefined,
-  rest: Omit<RawBridgeOptions, 'upstream' | 'model' | 'apiKey' | 'provider' | 'quirks'>,
+  rest: Omit<RawBridgeOptions, 'upstream' | 'model' | 'apiKey' | 'apiKeyEnv' | 'provider' | 'quirks'>,
 ): BridgeOptions {
   try {
     return normalizeBridgeOptions({
       upstream: selection.upstream,
       model: selection.model,
       apiKey: selection.apiKey,
+      apiKeyEnv: selection.apiKeyEnv,
       provider: selection.provider,
       quirks: quirkFlags && quirkFlags.length > 0 ? parseQuirkAssignments(quirkFlags) : undefined,
       ...rest,

@@ -8,7 +8,7 @@ import { readRequestBody } from './read-request-body.js';
 import { formatRequestReport, getRequestReport, HttpError, reportRequest, sendHttpError, sendJson } from './send-json.js';
 import { createUpstreamClient } from './upstream-client.js';
 import { makeSecretRedactor } from './redact-secrets.js';
-import type { UpstreamClient } from './upstream-types.js';
+import type { PreconnectFailure, UpstreamClient } from './upstream-types.js';
 import type { ResponseRecord } from '../sessions/response-record.js';
 import { SessionStore } from '../sessions/session-store.js';
 import { MemoryStateStore } from '../sessions/memory-state-store.js';
@@ -43,8 +43,20 @@ export interface BridgeServer {
   port: number;
   /** The host the server is bound to. */
   host: string;
+  /**
+   * The connection to the upstream opened right after start-up, ahead of the first request:
+   * resolves with why it could not be opened (one line, with the fix), or undefined.
+   */
+  upstreamCheck?: Promise<string | undefined>;
   /** Stop accepting, drop open connections (aborting their upstream calls), close the upstream pool. */
   close(): Promise<void>;
+}
+
+/** A failed pre-connect as one line: what happened and what to do. */
+async function preconnectProblem(failure: PreconnectFailure, options: BridgeOptions): Promise<string> {
+  // Loaded only now: it reads every provider's quirk profile, which start-up need not pay for.
+  const { connectionFix } = await import('./upstream-fix.js');
+  return `cannot reach upstream ${failure.host}: ${failure.reason}${failure.code ? ` (${failure.code})` : ''} — ${connectionFix(failure, options)}`;
 }
 
 type Route = '/healthz' | '/models' | '/responses' | { model: string } | undefined;
@@ -236,6 +248,17 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
   }
   server.on('error', (error) => options.log?.(`server error: ${clean(error.message)}`));
   setImmediate(() => void loadResponsesHandler().catch(() => {})).unref();
+  // Like the handler, in a later turn: `run` spawns its command first.
+  const upstreamCheck = new Promise<PreconnectFailure | undefined>((resolve) =>
+    setImmediate(() => resolve(options.preconnect ? upstream.preconnect?.() : undefined)).unref(),
+  )
+    .catch(() => undefined)
+    .then(async (failure) => {
+      if (!failure) return undefined;
+      const line = clean(await preconnectProblem(failure, options));
+      options.log?.(`at start-up: ${line}`);
+      return line;
+    });
 
   const address = server.address() as AddressInfo;
   let closing: Promise<void> | undefined;
@@ -243,6 +266,7 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
     url: `http://${urlHost(options.host)}:${address.port}/v1`,
     port: address.port,
     host: options.host,
+    upstreamCheck,
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -4,7 +4,11 @@ import type { BridgeOptions } from './bridge-options.js';
 import { reportRequest, sendJson, sendJsonError } from './send-json.js';
 import { SseWriter, type SseEvent } from './sse-writer.js';
 import { makeSecretRedactor } from './redact-secrets.js';
-import { UpstreamConnectionError, type UpstreamClient, type UpstreamReply } from './upstream-types.js';
+import type { UpstreamClient, UpstreamReply } from './upstream-types.js';
+import { answerForStatus, answerForUnreachable } from './upstream-failure.js';
+import { TurnFailures, turnIdOf } from './turn-failures.js';
+import { startWaitingNotice, stillWaitingLine } from './waiting-notice.js';
+import { FINAL_ERROR_CODE } from '../translate/map-upstream-error.js';
 import { refusedParameter, withoutParameter } from '../providers/quirks/adaptive-parameter-fallback.js';
 import { refusedMessageShape } from '../providers/quirks/adaptive-message-shape.js';
 import { upstreamAdaptationFor } from '../providers/quirks/upstream-adaptation.js';
@@ -14,7 +18,6 @@ import { convertToChatRequest } from '../translate/convert-to-chat-request.js';
 import { convertToChatMessages } from '../translate/convert-to-chat-messages.js';
 import { ChatStreamToResponsesEvents, type ResponseContext } from '../translate/chat-stream-to-responses-events.js';
 import { convertChatResponseToChunk, convertChatResponseToResponse } from '../translate/convert-chat-response-to-response.js';
-import { mapUpstreamError } from '../translate/map-upstream-error.js';
 import { TranslationError } from '../translate/translation-error.js';
 import type { ChatResponse, ResponsesRequest, ResponsesResponse } from '../translate/types.js';
 import { responseRequestFields } from '../translate/response-resource.js';
@@ -55,12 +58,18 @@ function sendError(res: ServerResponse, failure: JsonError, scrub: (text: string
 }
 
 /** What every request of one server needs and need not work out again: made on its first request. */
-const serverConstants = new WeakMap<BridgeOptions, { scrub: (text: string) => string; upstreamHost: string }>();
+interface ServerConstants {
+  scrub: (text: string) => string;
+  upstreamHost: string;
+  /** Failed upstream attempts per Codex turn, so that the bridge's retries and Codex's don't multiply. */
+  turns: TurnFailures;
+}
+const serverConstants = new WeakMap<BridgeOptions, ServerConstants>();
 
-function perServer(options: BridgeOptions): { scrub: (text: string) => string; upstreamHost: string } {
+function perServer(options: BridgeOptions): ServerConstants {
   let constants = serverConstants.get(options);
   if (!constants) {
-    constants = { scrub: makeSecretRedactor(options.apiKey, options.token), upstreamHost: new URL(options.upstream).host };
+    constants = { scrub: makeSecretRedactor(options.apiKey, options.token), upstreamHost: new URL(options.upstream).host, turns: new TurnFailures() };
     serverConstants.set(options, constants);
   }
   return constants;
@@ -76,7 +85,7 @@ function headerValue(value: string | string[] | undefined): string | undefined {
  */
 export async function handleResponses(req: IncomingMessage, res: ServerResponse, body: unknown, deps: ResponsesHandlerDeps): Promise<void> {
   const { options, store } = deps;
-  const { scrub, upstreamHost } = perServer(options);
+  const { scrub, upstreamHost, turns } = perServer(options);
   const responseId = `resp_${randomUUID().replace(/-/g, '')}`;
   const request = body as ResponsesRequest;
   let model = options.model;
@@ -158,7 +167,17 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
     toolCallIds: converted.toolCallIds,
   };
 
+  // Codex's turn, read only once some turn has failed (or this request fails).
+  let turn = turns.empty ? undefined : turnIdOf(req.headers);
+  let failedAttempts = 0;
+  /** Counts this request's failed attempts into its turn; the turn's total once it has none left. */
+  const turnExhausted = (): number | undefined => {
+    turn ??= turnIdOf(req.headers);
+    const total = turns.recordFailures(turn, failedAttempts);
+    return turns.exhausted(turn) ? total : undefined;
+  };
   let reply: UpstreamReply;
+  const waiting = startWaitingNotice(options.log, upstreamHost, options.upstreamIdleTimeoutMs, options.waitingNoticeMs);
   try {
     // Without what this upstream refused before, in the conversation shape it accepts; a new
     // refusal of a parameter we sent, or of the conversation's shape, is retried without it (a few
@@ -167,9 +186,13 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
     for (let round = 0; ; round++) {
       reply = await deps.upstream.chat(upstreamRequest, {
         signal: abort.signal,
-        onRetry: ({ attempt, status, delayMs, reason }) =>
-          options.log?.(`retry ${attempt} of POST ${upstreamHost}/chat/completions in ${delayMs}ms (${status ?? reason})`),
+        maxRetries: turns.retriesFor(turn, options.maxRetries),
+        onRetry: ({ attempt, status, delayMs, reason }) => {
+          failedAttempts++;
+          options.log?.(`retry ${attempt} of POST ${upstreamHost}/chat/completions in ${delayMs}ms (${status ?? reason})`);
+        },
       });
+      if (reply.kind === 'error') failedAttempts++;
       if (reply.kind !== 'error' || round >= MAX_PARAMETER_FALLBACKS) break;
       const refused = refusedParameter(reply.status, reply.bodyText, upstreamRequest);
       const shape = refused ? undefined : refusedMessageShape(reply.status, reply.bodyText, adaptation.shape.learned);
@@ -186,15 +209,17 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
   } catch (error) {
     res.off('close', onClose);
     if (abort.signal.aborted) return report('error', 499);
-    const message = error instanceof UpstreamConnectionError ? error.message : `cannot reach upstream ${upstreamHost}: ${(error as Error)?.message ?? error}`;
-    return fail({ status: 502, error: { message, type: 'server_error', code: 'upstream_unreachable' } });
+    failedAttempts++;
+    return fail(answerForUnreachable(error, options, upstreamHost, turnExhausted()));
+  } finally {
+    waiting.stop();
   }
 
   if (reply.kind === 'error') {
     res.off('close', onClose);
-    const mapped = mapUpstreamError(reply.status, reply.bodyText, upstreamHost, reply.retryAfterMs);
-    return fail({ ...mapped, headers: mapped.retryAfterSeconds ? { 'retry-after': String(mapped.retryAfterSeconds) } : undefined });
+    return fail(answerForStatus(reply, options, upstreamHost, turnExhausted()));
   }
+  if (!turns.empty) turns.recordSuccess(turn ?? turnIdOf(req.headers));
 
   const translator = new ChatStreamToResponsesEvents(context);
   const finish = (response: ResponsesResponse, httpStatus: number) => {
@@ -263,21 +288,30 @@ async function pumpStream(
   // While a write waits for a client that is not reading, the upstream is not asked for more: that
   // wait is not upstream silence (and a keep-alive would only queue behind the write).
   let waitingOnClient = false;
+  /** --verbose lines said about the current silence. */
+  let notices = 0;
   // One timer per stream, not per chunk: it only looks at timestamps the loop updates.
   const timer = setInterval(() => {
     if (waitingOnClient) return;
     const now = Date.now();
     if (now - lastUpstreamAt >= options.upstreamIdleTimeoutMs) {
+      // Final (Codex does not retry it): a retry would wait the whole limit again.
       sse.send(
         ...translator.fail({
-          code: 'upstream_timeout',
-          message: `upstream sent nothing for ${Math.round((now - lastUpstreamAt) / 1000)}s; gave up (raise the idle timeout if the model thinks longer)`,
+          code: FINAL_ERROR_CODE,
+          message: `upstream sent nothing for ${Math.round((now - lastUpstreamAt) / 1000)}s; gave up — raise --upstream-timeout if the model thinks longer`,
         }),
       );
       abort.abort();
-    } else if (now - lastSentAt >= options.keepAliveMs) {
+      return;
+    }
+    if (now - lastSentAt >= options.keepAliveMs) {
       sse.send(translator.keepAlive());
       lastSentAt = now;
+    }
+    if (options.log && now - lastUpstreamAt >= options.waitingNoticeMs * (notices + 1)) {
+      notices++;
+      options.log(stillWaitingLine(new URL(options.upstream).host, now - lastUpstreamAt, options.upstreamIdleTimeoutMs));
     }
   }, Math.max(10, Math.min(options.keepAliveMs, options.upstreamIdleTimeoutMs) / 3));
   timer.unref();
@@ -287,6 +321,7 @@ async function pumpStream(
     // The events of one upstream read are translated together and written in one go.
     reading: for await (const batch of reply.batches) {
       lastUpstreamAt = Date.now();
+      notices = 0;
       const out: SseEvent[] = [];
       for (const event of batch) {
         if (event.type === 'done') {

@@ -3,6 +3,7 @@ import type { BridgeOptions } from './bridge-options.js';
 import { buildBridgeOptions } from './build-bridge-options.js';
 import { isLoopbackHost } from './guard-request.js';
 import { resolveUpstreamOptions } from '../config/resolve-upstream-options.js';
+import { resolveUpstreamTimeout } from '../config/upstream-timeout.js';
 import { dimLine } from '../output/dim-line.js';
 import { UsageError } from '../output/usage-error.js';
 
@@ -19,6 +20,8 @@ export interface ServeFlags {
   verbose?: boolean;
   keepAliveMs?: number;
   quirk?: string[];
+  /** --upstream-timeout, e.g. "90s". */
+  upstreamTimeout?: string;
 }
 
 export interface ServeDependencies {
@@ -48,7 +51,7 @@ export async function startServe(flags: ServeFlags, deps: ServeDependencies = {}
   const envToken = env.CODEX_BRIDGE_TOKEN || undefined;
   if (!isLoopbackHost(host) && !envToken) {
     throw new UsageError(
-      `--host ${host} would expose the bridge (and your upstream key) beyond this machine; set CODEX_BRIDGE_TOKEN to a long random secret first, or leave --host at 127.0.0.1`,
+      `--host ${host} would expose the bridge (and your upstream key) beyond this machine — set CODEX_BRIDGE_TOKEN to a long random secret first, or leave --host at 127.0.0.1`,
     );
   }
   const token = envToken ?? randomBytes(24).toString('base64url');
@@ -58,6 +61,7 @@ export async function startServe(flags: ServeFlags, deps: ServeDependencies = {}
     host,
     port: flags.port,
     keepAliveMs: flags.keepAliveMs,
+    upstreamIdleTimeoutMs: resolveUpstreamTimeout(flags.upstreamTimeout, env),
     log: flags.verbose ? (line) => err(`codex-bridge: ${line.replace(/\n+$/, '')}`) : undefined,
   });
 
@@ -76,9 +80,9 @@ export async function startServe(flags: ServeFlags, deps: ServeDependencies = {}
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const where = `${host}:${options.port}`;
-    if (code === 'EADDRINUSE') throw new UsageError(`cannot listen on ${where}: the port is already in use; pick another --port (or 0 for any free port)`, 1);
-    if (code === 'EACCES') throw new UsageError(`cannot listen on ${where}: permission denied; use a port above 1023`, 1);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`cannot listen on ${where}: no such address on this machine`, 1);
+    if (code === 'EADDRINUSE') throw new UsageError(`cannot listen on ${where}: the port is already in use — pick another --port (or 0 for any free port)`, 1);
+    if (code === 'EACCES') throw new UsageError(`cannot listen on ${where}: permission denied — use a port above 1023`, 1);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`cannot listen on ${where}: no such address on this machine — pass --host with one of its addresses, or leave it out`, 1);
     throw new UsageError(`cannot start the bridge: ${(error as Error).message ?? String(error)}`, 1);
   }
 

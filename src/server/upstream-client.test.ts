@@ -220,7 +220,7 @@ describe('createUpstreamClient: connection failures', () => {
     return port;
   }
 
-  it('throws UpstreamConnectionError naming host and reason for a refused connection, after retrying', async () => {
+  it('throws UpstreamConnectionError naming host and reason for a refused connection, without retrying: it will not heal in seconds', async () => {
     const port = await closedPort();
     const onRetry = vi.fn();
     const upstream = makeClient(`http://127.0.0.1:${port}/v1`, { maxRetries: 2, maxRetryDelayMs: 5 });
@@ -228,7 +228,42 @@ describe('createUpstreamClient: connection failures', () => {
     expect(error).toBeInstanceOf(UpstreamConnectionError);
     expect((error as Error).message).toBe(`cannot reach upstream 127.0.0.1:${port}: connection refused (ECONNREFUSED)`);
     expect((error as Error).message).not.toContain(KEY);
-    expect(onRetry).toHaveBeenCalledTimes(2);
+    expect((error as UpstreamConnectionError).failure).toMatchObject({ kind: 'refused', retryable: false });
+    expect(onRetry).not.toHaveBeenCalled();
+  });
+
+  it('retries a connection the upstream closed without answering (that may heal), then succeeds', async () => {
+    const { url, seen } = await startMock((n, req, res) => {
+      if (n === 0) req.socket.destroy();
+      else sendSse(res, `${frame(chunk('after a reset'))}data: [DONE]\n\n`);
+    });
+    const onRetry = vi.fn();
+    const reply = await makeClient(url, { maxRetries: 2, maxRetryDelayMs: 5 }).chat(streamRequest, { signal: new AbortController().signal, onRetry });
+    expect(reply.kind).toBe('stream');
+    expect(onRetry).toHaveBeenCalledTimes(1);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('makes one attempt when the call says so (the client is retrying itself)', async () => {
+    const { url, seen } = await startMock((_n, _req, res) => {
+      res.writeHead(503);
+      res.end();
+    });
+    const reply = await makeClient(url, { maxRetries: 3, maxRetryDelayMs: 5 }).chat(streamRequest, { signal: new AbortController().signal, maxRetries: 0 });
+    expect(reply).toMatchObject({ kind: 'error', status: 503 });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('says "this server speaks plain HTTP" for https to a plain-HTTP port, in one line, without retrying', async () => {
+    const { url, seen } = await startMock((_n, _req, res) => sendSse(res, 'data: [DONE]\n\n'));
+    const onRetry = vi.fn();
+    const upstream = makeClient(url.replace('http:', 'https:'), { maxRetries: 2, maxRetryDelayMs: 5 });
+    const error = await upstream.chat(streamRequest, { signal: new AbortController().signal, onRetry }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpstreamConnectionError);
+    expect((error as Error).message).toMatch(/^cannot reach upstream 127\.0\.0\.1:\d+: this server speaks plain HTTP, not TLS \(ERR_SSL_[A-Z_]+\)$/);
+    expect((error as UpstreamConnectionError).failure).toMatchObject({ kind: 'plain-http', retryable: false });
+    expect(onRetry).not.toHaveBeenCalled();
+    expect(seen).toHaveLength(0);
   });
 
   it('says a DNS lookup failed for a name that does not resolve', async () => {
@@ -258,6 +293,44 @@ describe('createUpstreamClient: connection failures', () => {
     expect(seen).toEqual([{ type: 'chunk', chunk: chunk('part') }]);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/^upstream 127\.0\.0\.1:\d+ stream broke: /);
+  });
+});
+
+describe('createUpstreamClient: preconnect', () => {
+  it('opens the connection ahead of the first request, which then goes over it', async () => {
+    const { url, seen } = await startMock((_n, _req, res) => sendSse(res, `${frame(chunk('warm'))}data: [DONE]\n\n`));
+    const connections: unknown[] = [];
+    mock!.on('connection', (socket) => connections.push(socket));
+    const upstream = makeClient(url);
+    expect(await upstream.preconnect!()).toBeUndefined();
+    await vi.waitFor(() => expect(connections).toHaveLength(1));
+    expect(seen).toHaveLength(0); // nothing was asked yet
+    const reply = await upstream.chat(streamRequest, { signal: new AbortController().signal });
+    if (reply.kind !== 'stream') throw new Error('expected a stream');
+    expect(await collect(reply.batches)).toEqual([{ type: 'chunk', chunk: chunk('warm') }, { type: 'done' }]);
+    expect(connections).toHaveLength(1);
+  });
+
+  it('knows a dead upstream before the first request', async () => {
+    const port = await (async () => {
+      const s = createServer();
+      await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+      const { port: p } = s.address() as AddressInfo;
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+      return p;
+    })();
+    const failure = await makeClient(`http://127.0.0.1:${port}/v1`).preconnect!();
+    expect(failure).toMatchObject({ host: `127.0.0.1:${port}`, kind: 'refused', code: 'ECONNREFUSED', retryable: false, reason: 'connection refused' });
+  });
+
+  it('does nothing once the client is closed', async () => {
+    const { url } = await startMock(() => {});
+    const connections: unknown[] = [];
+    mock!.on('connection', (socket) => connections.push(socket));
+    const upstream = makeClient(url);
+    await upstream.close();
+    expect(await upstream.preconnect!()).toBeUndefined();
+    expect(connections).toHaveLength(0);
   });
 });
 

@@ -1,9 +1,11 @@
 import type { Dispatcher, Pool } from 'undici';
 import { createParser, type ParseError } from 'eventsource-parser';
 import type { BridgeOptions } from './bridge-options.js';
+import { describeConnectionError, type ConnectionFailure } from './describe-connection-error.js';
 import { makeSecretRedactor } from './redact-secrets.js';
 import { encodeChatRequest } from './encode-chat-request.js';
 import { UpstreamConnectionError, type UpstreamCallOptions, type UpstreamClient, type UpstreamReply, type UpstreamStreamEvent } from './upstream-types.js';
+import type { WarmConnector } from './warm-connection.js';
 import type { ChatChunk, ChatRequest } from '../translate/types.js';
 
 // The one place the bridge talks to the Chat Completions provider: a keep-alive undici Pool to the
@@ -34,11 +36,8 @@ function loadUndici(): Promise<typeof import('undici')> {
   return (undici ??= import('undici'));
 }
 
-interface ConnectionFailure {
-  reason: string;
-  code?: string;
-  retryable: boolean;
-}
+/** How long opening a connection (DNS, TCP, TLS) may take. */
+const CONNECT_TIMEOUT_MS = 15_000;
 
 export function createUpstreamClient(options: BridgeOptions): UpstreamClient {
   const base = new URL(options.upstream);
@@ -50,20 +49,26 @@ export function createUpstreamClient(options: BridgeOptions): UpstreamClient {
     // answer only sends its headers once the whole completion is done, so both use the idle limit.
     headersTimeout: options.upstreamIdleTimeoutMs,
     bodyTimeout: options.upstreamIdleTimeoutMs,
-    connect: { timeout: 15_000 },
   };
   // A stream's silences are timed by the bridge (pumpStream), which fails the stream with a message
   // that says so; undici's limit is only a backstop there, far enough behind that it never wins the
   // race (the bridge checks every idle/3 at most, undici's coarse timers fire up to a second late).
   const streamBodyTimeoutMs = STREAM_BODY_TIMEOUT_FACTOR * options.upstreamIdleTimeoutMs;
   let pool: Pool | undefined;
+  let connector: WarmConnector | undefined;
   let closed = false;
   setImmediate(() => void loadUndici().catch(() => {})).unref();
+  async function warmConnector(): Promise<WarmConnector> {
+    // Loaded with undici, after `run` has spawned its command.
+    const [{ buildConnector }, { createWarmConnector }] = await Promise.all([loadUndici(), import('./warm-connection.js')]);
+    return (connector ??= createWarmConnector(buildConnector({ timeout: CONNECT_TIMEOUT_MS }), new URL(base.origin)));
+  }
   /** The pool, created by the first request. */
   async function openPool(): Promise<Pool> {
     const { Pool } = await loadUndici();
+    const { connect } = await warmConnector();
     if (closed) throw new Error('the upstream client is closed');
-    return (pool ??= new Pool(base.origin, poolOptions));
+    return (pool ??= new Pool(base.origin, { ...poolOptions, connect }));
   }
   const scrub = makeSecretRedactor(options.apiKey);
 
@@ -77,6 +82,7 @@ export function createUpstreamClient(options: BridgeOptions): UpstreamClient {
     };
     if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
 
+    const maxRetries = call.maxRetries ?? options.maxRetries;
     for (let attempt = 0; ; attempt++) {
       throwIfAborted(signal);
       let response: ResponseData;
@@ -86,13 +92,13 @@ export function createUpstreamClient(options: BridgeOptions): UpstreamClient {
       } catch (error) {
         throwIfAborted(signal);
         const failure = describeConnectionError(error, options.upstreamIdleTimeoutMs);
-        if (failure.retryable && attempt < options.maxRetries) {
+        if (failure.retryable && attempt < maxRetries) {
           const delayMs = backoffMs(attempt, options.maxRetryDelayMs);
           call.onRetry?.({ attempt: attempt + 1, delayMs, reason: scrub(failure.reason) });
           await sleep(delayMs, signal);
           continue;
         }
-        throw new UpstreamConnectionError(scrub(connectionMessage(host, failure)));
+        throw new UpstreamConnectionError(scrub(connectionMessage(host, failure)), failure);
       }
 
       const status = response.statusCode;
@@ -107,7 +113,7 @@ export function createUpstreamClient(options: BridgeOptions): UpstreamClient {
       // A Retry-After longer than we are willing to wait goes back to the client (Codex spaces its
       // own retries by it) instead of being cut short and failing again.
       const waitable = retryAfterMs === undefined || retryAfterMs <= options.maxRetryDelayMs;
-      if (retryable && waitable && attempt < options.maxRetries) {
+      if (retryable && waitable && attempt < maxRetries) {
         const delayMs = Math.min(retryAfterMs ?? backoffMs(attempt, options.maxRetryDelayMs), options.maxRetryDelayMs);
         call.onRetry?.({ attempt: attempt + 1, status, delayMs, reason: `HTTP ${status}` });
         await sleep(delayMs, signal);
@@ -119,9 +125,17 @@ export function createUpstreamClient(options: BridgeOptions): UpstreamClient {
 
   return {
     chat,
+    async preconnect() {
+      if (closed) return undefined;
+      const warming = await warmConnector();
+      if (closed) return undefined;
+      const error = await warming.warm();
+      return error === undefined ? undefined : { ...describeConnectionError(error, options.upstreamIdleTimeoutMs), host };
+    },
     async close() {
       // Called on shutdown, after the server has dropped its clients (which aborts their requests).
       closed = true;
+      connector?.close();
       if (pool && !pool.destroyed) await pool.destroy();
     },
   };
@@ -340,52 +354,11 @@ function throwIfAborted(signal: AbortSignal): void {
 
 // ---------- errors ----------
 
-function errorCode(error: unknown): string | undefined {
-  if (!error || typeof error !== 'object') return undefined;
-  const e = error as { code?: unknown; errors?: unknown[]; cause?: unknown };
-  if (typeof e.code === 'string') return e.code;
-  if (Array.isArray(e.errors) && e.errors.length > 0) return errorCode(e.errors[0]);
-  if (e.cause) return errorCode(e.cause);
-  return undefined;
-}
-
-/** What went wrong reaching the upstream, in words, and whether trying again might help. */
-export function describeConnectionError(error: unknown, headersTimeoutMs: number): ConnectionFailure {
-  const code = errorCode(error);
-  const message = error instanceof Error ? error.message : String(error);
-  switch (code) {
-    case 'ECONNREFUSED':
-      return { reason: 'connection refused', code, retryable: true };
-    case 'ENOTFOUND':
-      return { reason: 'DNS lookup failed', code, retryable: false };
-    case 'EAI_AGAIN':
-      return { reason: 'DNS lookup failed (temporary)', code, retryable: true };
-    case 'ECONNRESET':
-    case 'EPIPE':
-      return { reason: 'connection reset', code, retryable: true };
-    case 'UND_ERR_SOCKET':
-      return { reason: `connection closed by the upstream (${message})`, code, retryable: true };
-    case 'ETIMEDOUT':
-    case 'UND_ERR_CONNECT_TIMEOUT':
-      return { reason: 'connection timed out', code, retryable: true };
-    case 'EHOSTUNREACH':
-      return { reason: 'host unreachable', code, retryable: true };
-    case 'ENETUNREACH':
-      return { reason: 'network unreachable', code, retryable: true };
-    case 'UND_ERR_HEADERS_TIMEOUT':
-      return { reason: `no response within ${Math.round(headersTimeoutMs / 1000)}s`, code, retryable: false };
-    case 'UND_ERR_BODY_TIMEOUT':
-      return { reason: 'the upstream went silent', code, retryable: false };
-    default:
-      if (code && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_OSSL/.test(code)) {
-        return { reason: `TLS error: ${message}`, code, retryable: false };
-      }
-      return { reason: message || 'unknown error', code, retryable: !!code && code.startsWith('E') };
-  }
-}
-
 function connectionMessage(host: string, failure: ConnectionFailure): string {
-  return `cannot reach upstream ${host}: ${failure.reason}${failure.code ? ` (${failure.code})` : ''}`;
+  const code = failure.code ? ` (${failure.code})` : '';
+  // It was reached: it just said nothing.
+  if (failure.kind === 'silent') return `upstream ${host} sent ${failure.reason}${code}`;
+  return `cannot reach upstream ${host}: ${failure.reason}${code}`;
 }
 
 function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {

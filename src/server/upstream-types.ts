@@ -1,4 +1,5 @@
 import type { ChatChunk, ChatRequest } from '../translate/types.js';
+import type { ConnectionFailure } from './describe-connection-error.js';
 
 /** What arrives from an upstream SSE stream, one event at a time. */
 export type UpstreamStreamEvent =
@@ -23,15 +24,29 @@ export interface UpstreamCallOptions {
   signal: AbortSignal;
   /** Called before each retry, for --verbose logging. */
   onRetry?: (info: { attempt: number; status?: number; delayMs: number; reason: string }) => void;
+  /** Retries of this call, instead of the bridge's maxRetries (0 when the client is retrying itself). */
+  maxRetries?: number;
 }
+
+/** Why a connection opened ahead of the first request could not be opened. */
+export type PreconnectFailure = ConnectionFailure & { host: string };
 
 export interface UpstreamClient {
   /** POST {upstream}/chat/completions. Throws UpstreamConnectionError when unreachable. */
   chat(body: ChatRequest, options: UpstreamCallOptions): Promise<UpstreamReply>;
+  /** Opens a connection ahead of the first request; resolves with the failure if it cannot. */
+  preconnect?(): Promise<PreconnectFailure | undefined>;
   close(): Promise<void>;
 }
 
 /** The upstream could not be reached at all (DNS, refused, TLS, timeout). Message names the host. */
 export class UpstreamConnectionError extends Error {
   override name = 'UpstreamConnectionError';
+  constructor(
+    message: string,
+    /** What failed, when it is known; without it the failure counts as one that may heal. */
+    readonly failure?: ConnectionFailure,
+  ) {
+    super(message);
+  }
 }

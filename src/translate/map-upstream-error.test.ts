@@ -17,9 +17,18 @@ describe('mapUpstreamError', () => {
   it('turns 5xx into 502 JSON (Codex hides a 500 body)', () => {
     expect(mapUpstreamError(503, 'Service Unavailable', 'h')).toMatchObject({ status: 502, error: { type: 'server_error', message: 'upstream h answered 503: Service Unavailable' } });
   });
-  it('names auth failures and unknown models', () => {
-    expect(mapUpstreamError(401, '{"error":{"message":"Invalid API key"}}', 'h')).toMatchObject({ status: 401, error: { code: 'upstream_auth_failed' } });
-    expect(mapUpstreamError(404, '{"error":{"message":"model not found"}}', 'h')).toMatchObject({ status: 404, error: { code: 'model_not_found' } });
+  it('names auth failures and unknown models, as a 400 with invalid_prompt: the one error Codex shows and does not retry', () => {
+    expect(mapUpstreamError(401, '{"error":{"message":"Invalid API key"}}', 'h', undefined, { auth: 'check the key in $MY_KEY' })).toEqual({
+      status: 400,
+      error: { message: 'upstream h answered 401: Invalid API key — check the key in $MY_KEY', type: 'upstream_auth_failed', code: 'invalid_prompt' },
+    });
+    expect(mapUpstreamError(403, 'Forbidden', 'h')).toMatchObject({ status: 400, error: { type: 'upstream_auth_failed', code: 'invalid_prompt' } });
+    expect(mapUpstreamError(404, '{"error":{"message":"model not found"}}', 'h', undefined, { notFound: 'check --model' })).toEqual({
+      status: 400,
+      error: { message: 'upstream h answered 404: model not found — check --model', type: 'upstream_not_found', code: 'invalid_prompt' },
+    });
+    // A 403 about money is still a quota error (Codex: "Quota exceeded", no retry).
+    expect(mapUpstreamError(403, '{"error":{"message":"insufficient balance"}}', 'h')).toMatchObject({ status: 429, error: { code: 'insufficient_quota' } });
     expect(mapUpstreamError(422, '{"detail":"bad field"}', 'h')).toMatchObject({ status: 400, error: { code: 'upstream_rejected', message: 'upstream h answered 422: bad field' } });
   });
   it('caps long bodies', () => {

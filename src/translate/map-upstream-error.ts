@@ -8,6 +8,27 @@ export interface BridgeError {
   retryAfterSeconds?: number;
 }
 
+/**
+ * The one error Codex neither retries nor wraps: measured with Codex 0.171 against a Responses
+ * stand-in, it retries every status but 400 (401/403/404/408/409/422 five times, 5xx thirty), and
+ * of a 400 it prints just the message only when `error.code` is `invalid_prompt` (any other code:
+ * the raw JSON). `type` keeps saying what actually happened, for other clients.
+ */
+export const FINAL_ERROR_CODE = 'invalid_prompt';
+
+/** An error the client should show and not retry: it will not heal by itself. */
+export function finalError(message: string, type: string): BridgeError {
+  return { status: 400, error: { message, type, code: FINAL_ERROR_CODE } };
+}
+
+/** The fixes to name for errors the user has to act on (what to check, never a secret). */
+export interface UpstreamErrorFixes {
+  /** For 401/403, e.g. "check the key in $DEEPSEEK_API_KEY". */
+  auth?: string;
+  /** For 404. */
+  notFound?: string;
+}
+
 const CONTEXT_LENGTH = /context[ _-]?(length|window)|maximum context|prompt is too long|too many tokens|reduce the length|input is too long|exceeds? the (model'?s )?(maximum|max)/i;
 const QUOTA = /insufficient[ _-]?(balance|quota|funds)|quota|billing|credit|balance|payment required/i;
 const MAX_MESSAGE = 600;
@@ -36,7 +57,7 @@ export function upstreamMessageOf(body: string): string {
   return message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message || '(empty body)';
 }
 
-export function mapUpstreamError(status: number, body: string, upstreamHost: string, retryAfterMs?: number): BridgeError {
+export function mapUpstreamError(status: number, body: string, upstreamHost: string, retryAfterMs?: number, fixes: UpstreamErrorFixes = {}): BridgeError {
   const detail = upstreamMessageOf(body);
   const from = `upstream ${upstreamHost} answered ${status}: ${detail}`;
   if (CONTEXT_LENGTH.test(detail) && status >= 400 && status < 500 && status !== 429) {
@@ -54,10 +75,10 @@ export function mapUpstreamError(status: number, body: string, upstreamHost: str
     };
   }
   if (status === 401 || status === 403) {
-    return { status, error: { message: `${from} (check the API key the bridge was given)`, type: 'authentication_error', code: 'upstream_auth_failed' } };
+    return finalError(`${from} — ${fixes.auth ?? 'check the API key the bridge was given'}`, 'upstream_auth_failed');
   }
   if (status === 404) {
-    return { status: 404, error: { message: `${from} (check --upstream and --model)`, type: 'invalid_request_error', code: 'model_not_found' } };
+    return finalError(`${from} — ${fixes.notFound ?? 'check --upstream and --model'}`, 'upstream_not_found');
   }
   if (status >= 500) {
     // Codex hides a 500's body; 502 with JSON shows it and is still retried.

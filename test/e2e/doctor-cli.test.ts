@@ -63,14 +63,29 @@ describe('codex-bridge doctor (the real CLI)', () => {
     mock = await startMockUpstream({ turns: [{ content: 'OK' }], models: ['deepseek-v4-flash', 'deepseek-v4-pro'] });
     const unknown = await runBridge(sandbox!, ['doctor', '--upstream', mock.url, '--model', 'deepseek-chat'], { env });
     expect(unknown.exitCode).toBe(1);
-    expect(unknown.stdout).toMatch(/✗ model — deepseek-chat is not among the 2 models .* lists\n {2}fix: did you mean deepseek-v4-pro or deepseek-v4-flash\?/);
+    expect(unknown.stdout).toMatch(/✗ model — deepseek-chat \(from the flag\) is not among the 2 models .* lists\n {2}fix: did you mean deepseek-v4-pro or deepseek-v4-flash\?/);
+  });
+
+  it('a base URL with /chat/completions appended: exit 1 with "did you mean", and config set refuses it', async () => {
+    mock = await startMockUpstream({ turns: [{ content: 'OK' }], apiKey: KEY, models: ['mock-model'] });
+    const env = setup({ MOCK_KEY: KEY });
+    const wrong = `${mock.url}/chat/completions`;
+    const result = await runBridge(sandbox!, ['doctor', '--upstream', wrong, '--model', 'mock-model', '--api-key-env', 'MOCK_KEY'], { env });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain(`✗ upstream — ${wrong} ends in /chat/completions, which the bridge adds itself\n  fix: did you mean ${mock.url}? pass --upstream ${mock.url}`);
+    const saved = await runBridge(sandbox!, ['config', 'set', 'upstream', wrong], { env });
+    expect(saved.exitCode).toBe(2);
+    expect(saved.stderr).toBe(
+      `codex-bridge: ${wrong} ends in /chat/completions, which the bridge adds itself — did you mean ${mock.url}? codex-bridge config set upstream ${mock.url}; nothing was saved`,
+    );
+    expect((await runBridge(sandbox!, ['config', 'list'], { env })).stdout).toMatch(/^nothing saved/);
   });
 
   it('usage errors exit 2', async () => {
     const env = setup();
     const result = await runBridge(sandbox!, ['doctor', '--provider', 'nope'], { env });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatch(/^codex-bridge: unknown provider "nope" \(--provider\); the presets are: deepseek, kimi/);
+    expect(result.stderr).toMatch(/^codex-bridge: unknown provider "nope" \(--provider\) — the presets are: deepseek, kimi/);
   });
 });
 

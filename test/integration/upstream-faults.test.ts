@@ -77,15 +77,39 @@ describe('upstream faults through serve', () => {
     expect(reply.events.at(-1)?.type).toBe('response.completed');
   });
 
-  it('gives up on an upstream silent past the idle limit with a clear failure', async () => {
+  it('gives up on an upstream silent past the idle limit with a clear failure, one Codex does not retry (it would wait the limit again)', async () => {
     const harness = await startHarness({ turns: [{ content: 'never', frameDelayMs: 5_000 }] }, { keepAliveMs: 50, upstreamIdleTimeoutMs: 300 });
     const reply = await postResponses(harness.bridge.url, ask);
     // The bridge's own idle check says this; undici's body timeout (a backstop further out) would
     // end the stream as upstream_disconnected instead.
     expect(reply.events.at(-1)).toMatchObject({
       type: 'response.failed',
-      response: { error: { code: 'upstream_timeout', message: expect.stringMatching(/^upstream sent nothing for \d+s; gave up/) } },
+      response: { error: { code: 'invalid_prompt', message: expect.stringMatching(/^upstream sent nothing for \d+s; gave up — raise --upstream-timeout if the model thinks longer$/) } },
     });
+  });
+
+  it('with a log, says every waitingNoticeMs that it is still waiting, counting from the last thing the upstream sent', async () => {
+    const lines: string[] = [];
+    const harness = await startHarness(
+      { turns: [{ content: 'slow but there', contentDeltas: 2, frameDelayMs: 700 }] },
+      { keepAliveMs: 60, waitingNoticeMs: 250, log: (line) => lines.push(line) },
+    );
+    const reply = await postResponses(harness.bridge.url, ask);
+    expect(reply.events.at(-1)?.type).toBe('response.completed');
+    const waits = lines.filter((line) => line.startsWith('still waiting'));
+    expect(waits.length).toBeGreaterThanOrEqual(2);
+    for (const line of waits) {
+      expect(line).toMatch(/^still waiting for 127\.0\.0\.1:\d+: nothing for \d+s \(gives up after 600s; --upstream-timeout sets that\)$/);
+    }
+  });
+
+  it('with a log, says it is still waiting for an answer that has not started', async () => {
+    const lines: string[] = [];
+    const harness = await startHarness({ turns: [{ content: 'late', delayMs: 900 }] }, { waitingNoticeMs: 250, upstreamIdleTimeoutMs: 5_000, log: (line) => lines.push(line) });
+    const reply = await postResponses(harness.bridge.url, ask);
+    expect(reply.events.at(-1)?.type).toBe('response.completed');
+    expect(lines.filter((line) => line.startsWith('still waiting')).length).toBeGreaterThanOrEqual(2);
+    expect(lines.filter((line) => line.startsWith('still waiting'))[0]).toMatch(/\(gives up after 5s; --upstream-timeout sets that\)$/);
   });
 
   it('never echoes the upstream key, even when the upstream error does', async () => {
@@ -96,10 +120,14 @@ describe('upstream faults through serve', () => {
     expect(reply.text).toContain('[redacted]');
   });
 
-  it('names an unreachable upstream', async () => {
+  it('names an unreachable upstream and the fix, as an error Codex does not retry', async () => {
     const harness = await startHarness({ turns: [{ content: 'x' }] }, { upstream: 'http://127.0.0.1:9/v1', maxRetries: 0 });
     const reply = await postResponses(harness.bridge.url, ask);
-    expect(reply.status).toBe(502);
-    expect(JSON.parse(reply.text).error.message).toMatch(/127\.0\.0\.1:9/);
+    expect(reply.status).toBe(400);
+    expect(JSON.parse(reply.text).error).toEqual({
+      message: 'cannot reach upstream 127.0.0.1:9: connection refused (ECONNREFUSED) — nothing listens on 127.0.0.1:9: check --upstream, or start the server',
+      type: 'upstream_unreachable',
+      code: 'invalid_prompt',
+    });
   });
 });

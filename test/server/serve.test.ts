@@ -76,7 +76,7 @@ describe('startServe', () => {
       const error = await startServe({ ...flags, port }, { ...capture().deps, env: baseEnv }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UsageError);
       expect((error as UsageError).exitCode).toBe(1);
-      expect((error as Error).message).toBe(`cannot listen on 127.0.0.1:${port}: the port is already in use; pick another --port (or 0 for any free port)`);
+      expect((error as Error).message).toBe(`cannot listen on 127.0.0.1:${port}: the port is already in use — pick another --port (or 0 for any free port)`);
     } finally {
       blocker.close();
     }
@@ -120,6 +120,6 @@ describe('codex-bridge serve (the real CLI)', () => {
   it('prints a usage mistake as one line and exits 2', async () => {
     const run = launch(['--upstream', 'https://api.example.com/v1']);
     expect(await run.exited).toBe(2);
-    expect(run.output().stderr).toBe('codex-bridge: no model given: pass --model <id> (e.g. deepseek-v4-flash) or set CODEX_BRIDGE_MODEL\n');
+    expect(run.output().stderr).toBe('codex-bridge: no model given — pass --model <id> (e.g. deepseek-v4-flash) or set CODEX_BRIDGE_MODEL\n');
   });
 });

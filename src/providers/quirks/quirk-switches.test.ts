@@ -44,12 +44,12 @@ describe('parseQuirkAssignments', () => {
   });
 
   it('names the valid switches for an unknown one, and the valid values for a bad value', () => {
-    expect(() => parseQuirkAssignments(['noSuchThing=true'])).toThrow(new RegExp(`unknown quirk "noSuchThing"; valid names: ${QUIRK_NAMES.join(', ')}`));
+    expect(() => parseQuirkAssignments(['noSuchThing=true'])).toThrow(new RegExp(`unknown quirk "noSuchThing" — valid names: ${QUIRK_NAMES.join(', ')}`));
     expect(() => parseQuirkAssignments(['toString=1'])).toThrow(/unknown quirk/);
-    expect(() => parseQuirkAssignments(['strictTools'])).toThrow(/give a value, as --quirk strictTools=<true\|false>/);
-    expect(() => parseQuirkAssignments(['strictTools=maybe'])).toThrow(/strictTools takes true\|false/);
+    expect(() => parseQuirkAssignments(['strictTools'])).toThrow(/strictTools: no value — give one, as --quirk strictTools=<true\|false>/);
+    expect(() => parseQuirkAssignments(['strictTools=maybe'])).toThrow(/not a value of strictTools — it takes true\|false/);
     expect(() => parseQuirkAssignments(['reasoningField=thoughts'])).toThrow(/reasoning_content\|reasoning\|think-tags/);
     expect(() => parseQuirkAssignments(['toolNameMaxLength=8'])).toThrow(/integer 16-64/);
-    expect(() => parseQuirkAssignments(['finishReasons=x:explode'])).toThrow(/finishReasons takes/);
+    expect(() => parseQuirkAssignments(['finishReasons=x:explode'])).toThrow(/not a value of finishReasons — it takes/);
   });
 });

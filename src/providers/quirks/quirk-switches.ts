@@ -64,13 +64,13 @@ export function parseQuirkAssignments(assignments: readonly string[]): Partial<P
     const eq = assignment.indexOf('=');
     const name = (eq < 0 ? assignment : assignment.slice(0, eq)).trim();
     if (!Object.hasOwn(QUIRK_SWITCHES, name)) {
-      throw new QuirkValueError(`--quirk ${assignment}: unknown quirk ${JSON.stringify(name)}; valid names: ${QUIRK_NAMES.join(', ')}`);
+      throw new QuirkValueError(`--quirk ${assignment}: unknown quirk ${JSON.stringify(name)} — valid names: ${QUIRK_NAMES.join(', ')}`);
     }
     const key = name as keyof ProviderQuirks;
     const spec = QUIRK_SWITCHES[key];
-    if (eq < 0) throw new QuirkValueError(`--quirk ${assignment}: give a value, as --quirk ${name}=<${spec.values}>`);
+    if (eq < 0) throw new QuirkValueError(`--quirk ${assignment}: no value — give one, as --quirk ${name}=<${spec.values}>`);
     const parsed = (spec.parse as (value: string) => unknown)(assignment.slice(eq + 1).trim());
-    if (parsed === undefined) throw new QuirkValueError(`--quirk ${assignment}: ${name} takes ${spec.values}`);
+    if (parsed === undefined) throw new QuirkValueError(`--quirk ${assignment}: not a value of ${name} — it takes ${spec.values}`);
     (out as Record<string, unknown>)[key] = parsed;
   }
   return out;
