@@ -85,12 +85,12 @@ describe('codex-bridge config', () => {
   it('refuses an unknown provider with the list of presets', async () => {
     const error = await failure('set', 'provider', 'nope');
     expect(error.exitCode).toBe(2);
-    expect(error.message).toBe('unknown provider "nope"; the presets are: deepseek, kimi, qwen, glm, openrouter, groq, mistral, xai, gemini, ollama, lmstudio, vllm');
+    expect(error.message).toBe('unknown provider "nope" — the presets are: deepseek, kimi, qwen, glm, openrouter, groq, mistral, xai, gemini, ollama, lmstudio, vllm');
   });
 
   it('refuses an unknown setting', async () => {
     const error = await failure('set', 'api-key', 'x');
-    expect(error.message).toBe('unknown setting "api-key"; settings: provider, upstream, model, api-key-env');
+    expect(error.message).toBe('unknown setting "api-key" — the settings are provider, upstream, model, api-key-env');
   });
 
   it('changing the provider points out the settings saved with the old one', async () => {

@@ -199,7 +199,7 @@ describe('sessions show', () => {
   it('an unknown id exits 1 with a clear message', async () => {
     const run = await cli(['show', 'zzz']);
     expect(run.code).toBe(1);
-    expect(run.error).toBe(`no session "zzz" in ${file} (codex-bridge sessions list shows them)`);
+    expect(run.error).toBe(`no session "zzz" in ${file} — codex-bridge sessions list shows them`);
   });
 
   it('an API session, or one with no recorded upstream, says in one line why it cannot be resumed', async () => {

@@ -87,7 +87,7 @@ describe('codex-bridge resume', () => {
     const records = [session(ID_NEW, { cwd: otherDir }), session(ID_OLD), session('resp_123', { client: 'api', cwd: projectDir })];
     expect((await resume(records, {}, { last: true }, projectDir)).command.at(-1)).toBe(ID_OLD);
     expect((await resume(records, {}, { last: true, all: true }, projectDir)).command.at(-1)).toBe(ID_NEW);
-    await expect(resume(records, {}, { last: true }, root)).rejects.toThrow(`no Codex session recorded in ${root} (--all looks everywhere); codex-bridge sessions list shows them`);
+    await expect(resume(records, {}, { last: true }, root)).rejects.toThrow(`no Codex session recorded in ${root} (--all looks everywhere) — codex-bridge sessions list shows them`);
   });
 
   it('flags override: --model alone keeps the upstream; another --provider or --upstream replaces it whole', () => {
@@ -111,7 +111,7 @@ describe('codex-bridge resume', () => {
     expect([error.exitCode, error.message.includes('\n')]).toEqual([1, false]);
     expect(error.message).toMatch(/has no recorded upstream .*: pass --provider <id> or --upstream <url>$/);
     expect((await resume([old], { id: ID_NEW }, { provider: 'deepseek' })).flags).toEqual({ provider: 'deepseek' });
-    await expect(resume([old], {})).rejects.toThrow('give a session id (or the start of one) or --last');
+    await expect(resume([old], {})).rejects.toThrow('no session given — pass an id (or the start of one) or --last');
   });
 
   it('tells the operands before -- from the Codex arguments after it', () => {

@@ -32,16 +32,16 @@ async function pickSession(sessions: SessionsBackend, query: string | undefined,
   try {
     all = await sessions.list();
   } catch (error) {
-    throw new UsageError(`cannot read the sessions (${(error as Error).message})`, 1);
+    throw new UsageError(`cannot read the sessions (${(error as Error).message}) — codex-bridge doctor says why`, 1);
   }
   if (flags.last) {
     const codex = all.filter((session) => session.client === 'codex');
     const found = flags.all ? codex[0] : codex.find((session) => session.cwd === cwd);
     if (found) return found;
     const where = flags.all ? '' : ` in ${cwd} (--all looks everywhere)`;
-    throw new UsageError(`no Codex session recorded${where}; codex-bridge sessions list shows them`, 1);
+    throw new UsageError(`no Codex session recorded${where} — codex-bridge sessions list shows them`, 1);
   }
-  if (!query) throw new UsageError('give a session id (or the start of one) or --last; codex-bridge sessions list shows them');
+  if (!query) throw new UsageError('no session given — pass an id (or the start of one) or --last; codex-bridge sessions list shows them');
   return resolveSession(all, query, sessions.location);
 }
 

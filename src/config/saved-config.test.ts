@@ -65,7 +65,7 @@ describe('saved config', () => {
 
   it('refuses an unknown provider, listing the presets', () => {
     expect(() => normalizeConfigValue('provider', 'nope')).toThrow(InvalidConfigValueError);
-    expect(() => normalizeConfigValue('provider', 'nope')).toThrow(/unknown provider "nope"; the presets are: deepseek, kimi, .*vllm/);
+    expect(() => normalizeConfigValue('provider', 'nope')).toThrow(/unknown provider "nope" — the presets are: deepseek, kimi, .*vllm/);
   });
 
   it('refuses a key where a variable name belongs, without repeating it', async () => {

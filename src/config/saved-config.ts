@@ -45,7 +45,7 @@ export function isConfigKey(key: string): key is ConfigKey {
 }
 
 export function assertConfigKey(key: string): ConfigKey {
-  if (!isConfigKey(key)) throw new InvalidConfigValueError(`unknown setting "${key}"; settings: ${CONFIG_KEYS.join(', ')}`);
+  if (!isConfigKey(key)) throw new InvalidConfigValueError(`unknown setting "${key}" — the settings are ${CONFIG_KEYS.join(', ')}`);
   return key;
 }
 
@@ -63,7 +63,7 @@ export function normalizeConfigValue(key: ConfigKey, raw: string): string {
   switch (key) {
     case 'provider': {
       const preset = findPreset(value.toLowerCase());
-      if (!preset) throw new InvalidConfigValueError(`unknown provider "${value}"; the presets are: ${presetIdList()}`);
+      if (!preset) throw new InvalidConfigValueError(`unknown provider "${value}" — the presets are: ${presetIdList()}`);
       return preset.id;
     }
     case 'upstream':
@@ -104,13 +104,13 @@ function readField(store: Record<string, unknown>, key: ConfigKey, file: string)
   const value = store[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') {
-    throw new ConfigFileError(`${file}: "${key}" must be a string; fix it with \`codex-bridge config set ${key} <value>\` or \`config unset ${key}\``, file);
+    throw new ConfigFileError(`${file}: "${key}" must be a string — fix it with \`codex-bridge config set ${key} <value>\` or \`config unset ${key}\``, file);
   }
   try {
     return normalizeConfigValue(key, value);
   } catch (error) {
     if (!(error instanceof InvalidConfigValueError)) throw error;
-    throw new ConfigFileError(`${file}: ${error.message} (fix it with \`codex-bridge config set ${key} <value>\` or \`config unset ${key}\`)`, file);
+    throw new ConfigFileError(`${file}: ${error.message} — fix it with \`codex-bridge config set ${key} <value>\` or \`config unset ${key}\``, file);
   }
 }
 

@@ -37,11 +37,11 @@ export function resolveSession(sessions: readonly SessionRecord[], query: string
   const matches = query === '' ? [] : sessions.filter((session) => session.id.startsWith(query));
   if (matches.length === 1) return matches[0];
   if (matches.length === 0) {
-    throw new UsageError(`no session "${query}" in ${file} (codex-bridge sessions list shows them)`, 1);
+    throw new UsageError(`no session "${query}" in ${file} — codex-bridge sessions list shows them`, 1);
   }
   const shown = matches.slice(0, 10).map((session) => `  ${printable(session.id)}  ${truncate(oneLine(session.title) || '(no prompt)', 60)}`);
   if (matches.length > 10) shown.push(`  … and ${matches.length - 10} more`);
-  throw new UsageError(`"${query}" matches ${matches.length} sessions; give more of the id:\n${shown.join('\n')}`, 1);
+  throw new UsageError(`"${query}" matches ${matches.length} sessions — give more of the id:\n${shown.join('\n')}`, 1);
 }
 
 export interface SessionsCommandContext {
@@ -82,7 +82,7 @@ async function guard<T>(file: string, action: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof UsageError) throw error;
     if (error instanceof NewerSchemaError) throw new UsageError(error.message, 1);
-    if (error instanceof LockTimeoutError) throw new UsageError(`${error.message}; try again in a moment`, 1);
+    if (error instanceof LockTimeoutError) throw new UsageError(`${error.message} — try again in a moment`, 1);
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot use ${file}: ${code ?? (error as Error).message ?? error}`, 1);
   }
@@ -193,7 +193,7 @@ export async function prune(ctx: SessionsCommandContext, olderThanMs: number, la
 
 export async function clear(ctx: SessionsCommandContext, flags: { yes?: boolean }): Promise<void> {
   if (!flags.yes) {
-    throw new UsageError(`refusing to remove every session without --yes: codex-bridge sessions clear --yes (the file is ${ctx.file})`, 2);
+    throw new UsageError(`refusing to remove every session without --yes — codex-bridge sessions clear --yes (the file is ${ctx.file})`, 2);
   }
   const result = await removeWhere(ctx, (sessions) => sessions.map((session) => session.id));
   ctx.out(`removed ${plural(result.removed, 'session')}\n`);

@@ -27,9 +27,9 @@ export function ensurePrivateDirectory(directory: string): void {
   const stat = statSync(directory);
   if (!stat.isDirectory()) throw new Error(`${directory} is not a directory`);
   // Never tighten a directory others rely on (CODEX_BRIDGE_HOME=/tmp, or someone else's folder).
-  if (stat.mode & 0o1000) throw new Error(`${directory} is a shared directory (sticky bit set); point CODEX_BRIDGE_HOME at a folder of your own`);
+  if (stat.mode & 0o1000) throw new Error(`${directory} is a shared directory (sticky bit set) — point CODEX_BRIDGE_HOME at a folder of your own`);
   if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) {
-    throw new Error(`${directory} belongs to another user; point CODEX_BRIDGE_HOME at a folder of your own`);
+    throw new Error(`${directory} belongs to another user — point CODEX_BRIDGE_HOME at a folder of your own`);
   }
   if ((stat.mode & 0o777) !== 0o700) chmodSync(directory, 0o700);
 }

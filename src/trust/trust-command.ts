@@ -57,5 +57,5 @@ export async function removeTrust(deps: TrustCommandDeps, folders: string[]): Pr
   const removed = await guard(() => store.remove(paths));
   const missing = paths.filter((folder) => !removed.includes(folder));
   if (removed.length > 0) out(`forgot the trust answer for ${removed.map(printable).join(', ')}; Codex will ask again there\n`);
-  if (missing.length > 0) throw new UsageError(`no trust answer kept for ${missing.map(printable).join(', ')} (codex-bridge trust list shows them)`, 1);
+  if (missing.length > 0) throw new UsageError(`no trust answer kept for ${missing.map(printable).join(', ')} — codex-bridge trust list shows them`, 1);
 }

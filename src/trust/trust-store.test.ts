@@ -85,7 +85,7 @@ describe('codex-bridge trust list|rm', () => {
       { path: '/work/repo', trustLevel: 'trusted', decidedAt: expect.any(String) },
     ]);
     expect(await cli(['rm', 'repo'])).toEqual({ code: 0, out: 'forgot the trust answer for /work/repo; Codex will ask again there\n' });
-    expect(await cli(['rm', 'repo'])).toEqual({ code: 1, out: '', error: 'no trust answer kept for /work/repo (codex-bridge trust list shows them)' });
+    expect(await cli(['rm', 'repo'])).toEqual({ code: 1, out: '', error: 'no trust answer kept for /work/repo — codex-bridge trust list shows them' });
     expect((await new JsonFileTrustStore(file).list()).map((d) => d.path)).toEqual(['/srv/app']);
   });
 });

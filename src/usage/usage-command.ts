@@ -101,7 +101,7 @@ export async function showUsage(deps: UsageDeps, flags: UsageFlags): Promise<voi
     sessions = deps.sessions ?? (await import('../sessions/open-sessions-backend.js')).openSessionsBackend({ env });
     all = await sessions.list();
   } catch (error) {
-    throw new UsageError(`cannot read the sessions (${(error as Error).message})`, 1);
+    throw new UsageError(`cannot read the sessions (${(error as Error).message}) — codex-bridge doctor says why`, 1);
   }
   const { rows, total } = summarizeUsage(all, by, flags.since);
   if (by === 'session') {

@@ -98,7 +98,7 @@ describe('codex-bridge config and run --provider (the real CLI)', () => {
     expect((await runBridge(sandbox!, ['config', 'path'], { env })).stdout).toBe(file);
     const bad = await runBridge(sandbox!, ['config', 'set', 'provider', 'nope'], { env });
     expect(bad.exitCode).toBe(2);
-    expect(bad.stderr).toBe('codex-bridge: unknown provider "nope"; the presets are: deepseek, kimi, qwen, glm, openrouter, groq, mistral, xai, gemini, ollama, lmstudio, vllm');
+    expect(bad.stderr).toBe('codex-bridge: unknown provider "nope" — the presets are: deepseek, kimi, qwen, glm, openrouter, groq, mistral, xai, gemini, ollama, lmstudio, vllm');
     expect((await runBridge(sandbox!, ['config', 'unset', 'provider'], { env })).stdout).toBe('removed provider');
     expect((await runBridge(sandbox!, ['config', 'list'], { env })).stdout).toBe(`nothing saved (${file})`);
   });
