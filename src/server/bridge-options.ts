@@ -2,6 +2,7 @@
 // raw options from flags/env; `normalizeBridgeOptions` fills defaults and validates.
 
 import type { ProviderQuirks } from '../translate/provider-quirks.js';
+import type { ClientToken } from './client-tokens.js';
 
 export interface BridgeOptions {
   /** Chat Completions base URL, e.g. https://api.deepseek.com/v1 (no trailing slash). */
@@ -40,6 +41,8 @@ export interface BridgeOptions {
   provider?: string;
   /** Quirk switches forced on top of the provider's profile (`--quirk name=value`). */
   quirks?: Partial<ProviderQuirks>;
+  /** Named clients, each with its own token (`serve --tokens`), accepted instead of `token`. */
+  clients?: ClientToken[];
 }
 
 export const DEFAULTS = {

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { BridgeOptions } from './bridge-options.js';
-import { guardRequest } from './guard-request.js';
+import { clientNameOf, guardClient } from './client-tokens.js';
 import { parseJsonBody } from './parse-json-body.js';
 import { readRequestBody } from './read-request-body.js';
 import { formatRequestReport, getRequestReport, HttpError, reportRequest, sendHttpError, sendJson } from './send-json.js';
@@ -10,7 +10,8 @@ import { createUpstreamClient } from './upstream-client.js';
 import { makeSecretRedactor } from './redact-secrets.js';
 import type { PreconnectFailure, UpstreamClient } from './upstream-types.js';
 import type { ResponseRecord } from '../sessions/response-record.js';
-import { SessionStore } from '../sessions/session-store.js';
+import { SessionStore, type ConversationMemory } from '../sessions/session-store.js';
+import { StoreUnavailableError } from '../sessions/store-unavailable.js';
 import { MemoryStateStore } from '../sessions/memory-state-store.js';
 import type { ResponsesStateStore } from '../sessions/responses-state-store.js';
 import { handleStoredState, type StoredStateRoute } from './handle-stored-state.js';
@@ -28,7 +29,8 @@ import { StateWrites } from './state-writes.js';
 // the base URL.
 
 export interface BridgeServerDeps {
-  store?: SessionStore;
+  /** previous_response_id chains and the reasoning side channel. Default: a SessionStore in this process. */
+  store?: ConversationMemory;
   /** Stored responses, conversations, items by id. Default: in this process's memory. */
   state?: ResponsesStateStore;
   /** Default: an undici pool to options.upstream, created here and closed by close(). */
@@ -126,7 +128,7 @@ function urlHost(host: string): string {
 }
 
 export async function startBridgeServer(options: BridgeOptions, deps: BridgeServerDeps = {}): Promise<BridgeServer> {
-  const store = deps.store ?? new SessionStore();
+  const store: ConversationMemory = deps.store ?? new SessionStore();
   const state = deps.state ?? new MemoryStateStore();
   const writes = new StateWrites();
   const ownsUpstream = deps.upstream === undefined;
@@ -136,7 +138,7 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
   const modelObject = (id: string) => ({ id, object: 'model', created: createdAt, owned_by: 'codex-bridge' });
 
   async function handle(req: IncomingMessage, res: ServerResponse, route: Route | StoredStateRoute, method: string, pathname: string): Promise<void> {
-    guardRequest(req.headers, route === '/healthz' ? '/healthz' : pathname, { token: options.token, boundHost: options.host });
+    guardClient(req, route === '/healthz' ? '/healthz' : pathname, { token: options.token, boundHost: options.host, clients: options.clients });
 
     if (route === '/healthz') {
       if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(method, ['GET']);
@@ -187,10 +189,11 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
         const report = getRequestReport(res);
         const ms = Math.round(performance.now() - started);
         const model = report.model ? ` model=${report.model}` : '';
+        const client = clientNameOf(req);
         const gone = res.writableFinished ? '' : ' (client went away)';
         const extra = formatRequestReport(report);
         // The model name comes from the request body: keep it from forging extra log lines.
-        const line = `${method} ${pathname}${model} status=${res.statusCode} ${ms}ms${extra ? ` ${extra}` : ''}${gone}`;
+        const line = `${method} ${pathname}${model}${client ? ` client=${client}` : ''} status=${res.statusCode} ${ms}ms${extra ? ` ${extra}` : ''}${gone}`;
         log(clean(line.replace(/[\u0000-\u001f\u007f]/g, '?')));
       });
     }
@@ -198,6 +201,10 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
     handle(req, res, route, method, pathname).catch((error: unknown) => {
       if (error instanceof HttpError) {
         sendHttpError(res, error);
+        return;
+      }
+      if (error instanceof StoreUnavailableError) {
+        sendHttpError(res, new HttpError(503, error.message, { type: 'server_error', code: 'store_unavailable', headers: { 'retry-after': '5' } }));
         return;
       }
       const message = clean(error instanceof Error ? error.message : String(error));

@@ -12,7 +12,7 @@ import { FINAL_ERROR_CODE } from '../translate/map-upstream-error.js';
 import { refusedParameter, withoutParameter } from '../providers/quirks/adaptive-parameter-fallback.js';
 import { refusedMessageShape } from '../providers/quirks/adaptive-message-shape.js';
 import { upstreamAdaptationFor } from '../providers/quirks/upstream-adaptation.js';
-import type { SessionStore } from '../sessions/session-store.js';
+import type { ConversationMemory } from '../sessions/session-store.js';
 import type { ResponseRecord } from '../sessions/response-record.js';
 import { convertToChatRequest } from '../translate/convert-to-chat-request.js';
 import { convertToChatMessages } from '../translate/convert-to-chat-messages.js';
@@ -25,11 +25,13 @@ import type { ResponsesStateStore } from '../sessions/responses-state-store.js';
 import { prepareResponsesInput } from './prepare-responses-input.js';
 import { recordResponseState } from './record-response-state.js';
 import type { StateWrites } from './state-writes.js';
+import { clientNameOf } from './client-tokens.js';
+import { GatedSseWriter } from './gated-sse-writer.js';
 
 export interface ResponsesHandlerDeps {
   options: BridgeOptions;
   upstream: UpstreamClient;
-  store: SessionStore;
+  store: ConversationMemory;
   /** Stored responses, conversations and items by id (for clients other than Codex). */
   state: ResponsesStateStore;
   writes: StateWrites;
@@ -103,7 +105,7 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
       }),
       ...(status === 'failed' && { note: 'response.failed' }),
     });
-    deps.onResponse?.({ responseId, conversation, model, status, httpStatus, usage, inputItems, headers: req.headers });
+    deps.onResponse?.({ responseId, conversation, model, status, httpStatus, usage, inputItems, headers: req.headers, clientName: clientNameOf(req) });
   };
   const fail = (failure: JsonError) => {
     sendError(res, failure, scrub);
@@ -120,28 +122,30 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
   const adaptation = upstreamAdaptationFor(options);
   const prepared = await prepareResponsesInput(request, { store, state: deps.state, writes: deps.writes, quirks: adaptation.quirks });
   if (!('input' in prepared)) return fail(jsonError(prepared.status, prepared.message, prepared.code));
-  const { history, conversationId, previousId } = prepared;
+  const { history, conversationId, previousId, previousConversation } = prepared;
   // Which conversation this is: Codex's thread id, else the named conversation, else the previous_response_id chain's.
   const threadId = headerValue(req.headers['thread-id']);
   conversation =
     threadId ??
     conversationId ??
     (typeof request.prompt_cache_key === 'string' && request.prompt_cache_key !== '' ? request.prompt_cache_key : undefined) ??
-    (previousId ? store.conversationOf(previousId) : undefined) ??
+    previousConversation ??
     responseId;
 
   let converted;
   try {
-    converted = convertToChatRequest(prepared.input === request.input ? request : { ...request, input: prepared.input }, {
-      model,
-      history,
-      reasoningLookup: store.reasoningLookup(conversation),
-      quirks: adaptation.quirks,
-      pdfText: prepared.pdfText,
-      // Codex trims and interrupts histories, and is helped by a repair; an API client gets api.openai.com's 400.
-      orphanToolOutputs: threadId ? 'repair' : 'reject',
-      onRepair: options.log && ((note) => options.log?.(`repaired the tool-call sequence of ${responseId}: ${note}`)),
-    });
+    converted = await store.withReasoning(conversation, (reasoningLookup) =>
+      convertToChatRequest(prepared.input === request.input ? request : { ...request, input: prepared.input }, {
+        model,
+        history,
+        reasoningLookup,
+        quirks: adaptation.quirks,
+        pdfText: prepared.pdfText,
+        // Codex trims and interrupts histories, and is helped by a repair; an API client gets api.openai.com's 400.
+        orphanToolOutputs: threadId ? 'repair' : 'reject',
+        onRepair: options.log && ((note) => options.log?.(`repaired the tool-call sequence of ${responseId}: ${note}`)),
+      }),
+    );
   } catch (error) {
     if (error instanceof TranslationError) return fail(jsonError(400, error.message, 'invalid_request'));
     throw error;
@@ -224,24 +228,35 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
   const translator = new ChatStreamToResponsesEvents(context);
   const finish = (response: ResponsesResponse, httpStatus: number) => {
     res.off('close', onClose);
-    if (response.status === 'completed' || response.status === 'incomplete') {
-      // store:false (what Codex sends: it replays the whole history itself) means nobody may
-      // continue from this response, so keeping its history would only cost memory.
-      if (request.store !== false) {
-        store.recordResponse({ id: responseId, conversation, parentId: previousId ?? undefined, items: [...converted.inputItems, ...response.output] });
-      }
-      store.rememberReasoning(conversation, convertToChatMessages(response.output));
-    }
-    void keepState(response);
+    void keepTurn(response);
     report(response.status, httpStatus, response.usage);
   };
-  // For GET /v1/responses/{id} and the conversation; a reader that comes before it landed waits for it.
-  let stateWrite: Promise<void> | undefined;
-  const keepState = (response: ResponsesResponse) =>
-    (stateWrite ??= recordResponseState(
-      { response, input: converted.inputItems, store: request.store !== false, conversationId },
-      { state: deps.state, writes: deps.writes, log: options.log },
-    ));
+  // What later requests may continue from or ask for (the chain, the reasoning, GET
+  // /v1/responses/{id}, the conversation), kept once. A reader in this process that comes before it
+  // landed waits for it; with a store shared by replicas, the response's end waits for it instead.
+  let turnKept: Promise<void> | undefined;
+  const keepTurn = (response: ResponsesResponse) =>
+    (turnKept ??= Promise.all([
+      keepMemory(response),
+      recordResponseState(
+        { response, input: converted.inputItems, store: request.store !== false, conversationId },
+        { state: deps.state, writes: deps.writes, log: options.log },
+      ),
+    ]).then(() => undefined));
+  const keepMemory = async (response: ResponsesResponse) => {
+    if (response.status !== 'completed' && response.status !== 'incomplete') return;
+    try {
+      // store:false (what Codex sends: it replays the whole history itself) means nobody may
+      // continue from this response, so keeping its history would only cost memory.
+      const recorded =
+        request.store !== false
+          ? store.recordResponse({ id: responseId, conversation, parentId: previousId ?? undefined, items: [...converted.inputItems, ...response.output] })
+          : undefined;
+      await Promise.all([recorded, store.rememberReasoning(conversation, convertToChatMessages(response.output))]);
+    } catch (error) {
+      options.log?.(`could not keep the chain or reasoning of ${responseId}: ${scrub((error as Error)?.message ?? String(error))}`);
+    }
+  };
 
   if (request.stream !== true) {
     const response =
@@ -251,13 +266,14 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
       sendError(res, failure, scrub);
       return finish(response, 502);
     }
-    await keepState(response);
+    await keepTurn(response);
     sendJson(res, 200, response);
     return finish(response, 200);
   }
 
   // Only failures carry upstream text that could echo a secret; other frames skip the scan.
-  const sse = new SseWriter(res, (json) => (json.startsWith('{"type":"response.failed"') ? scrub(json) : json));
+  const scrubFailed = (json: string) => (json.startsWith('{"type":"response.failed"') ? scrub(json) : json);
+  const sse = store.shared ? new GatedSseWriter(res, scrubFailed, () => keepTurn(translator.response)) : new SseWriter(res, scrubFailed);
   sse.send(...translator.start());
   if (reply.kind === 'json') {
     // The upstream ignored stream:true; translate its whole answer as one chunk.

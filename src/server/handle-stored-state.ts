@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SessionStore } from '../sessions/session-store.js';
+import type { ConversationMemory } from '../sessions/session-store.js';
 import type { ConversationObject, ResponsesStateStore, StoredItem } from '../sessions/responses-state-store.js';
 import { convertToChatMessages } from '../translate/convert-to-chat-messages.js';
 import { itemsForStorage, referencedItemIds, resolveItemReferences } from '../translate/stored-items.js';
@@ -33,7 +33,7 @@ export interface StoredStateRoute {
 export interface StoredStateDeps {
   state: ResponsesStateStore;
   writes: StateWrites;
-  store: SessionStore;
+  store: ConversationMemory;
   maxBodyBytes: number;
 }
 
@@ -139,7 +139,7 @@ async function handleResponse(res: ServerResponse, rest: string[], method: strin
   if (method === 'DELETE') {
     const deleted = await deps.state.deleteResponse(id);
     // previous_response_id may no longer continue from it either.
-    const forgotten = deps.store.forgetResponse(id);
+    const forgotten = await deps.store.forgetResponse(id);
     if (!deleted && !forgotten) throw notFound('Response', id);
     return sendJson(res, 200, { id, object: 'response', deleted: true });
   }

@@ -1,4 +1,4 @@
-import type { SessionStore } from '../sessions/session-store.js';
+import type { ConversationMemory } from '../sessions/session-store.js';
 import type { ResponsesStateStore } from '../sessions/responses-state-store.js';
 import { normalizeInput } from '../translate/convert-to-chat-request.js';
 import { conversationIdOf } from '../translate/response-resource.js';
@@ -18,6 +18,8 @@ export interface PreparedInput {
   /** Items of earlier turns, oldest first, that precede the input. */
   history?: ResponsesInputItem[];
   previousId?: string;
+  /** The conversation the previous_response_id chain belongs to. */
+  previousConversation?: string;
   conversationId?: string;
   /** The request's input items, references resolved. */
   input: ResponsesInputItem[];
@@ -32,7 +34,7 @@ export interface InputFailure {
 }
 
 export interface PrepareDeps {
-  store: SessionStore;
+  store: ConversationMemory;
   state: ResponsesStateStore;
   writes: StateWrites;
   quirks: ProviderQuirks;
@@ -59,14 +61,16 @@ export async function prepareResponsesInput(request: ResponsesRequest, deps: Pre
     return failure(400, "Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or 'conversation'.", 'mutually_exclusive_parameters');
   }
 
+  // A response to be stored must be storable: with the shared store down, a 503 before the upstream is paid.
+  if (request.store !== false) await store.ensureAvailable?.();
+
   let history: ResponsesInputItem[] | undefined;
+  let previousConversation: string | undefined;
   if (previousId !== undefined) {
     if (typeof previousId !== 'string') return failure(400, 'previous_response_id must be a string', 'invalid_previous_response_id');
-    history = store.history(previousId);
-    if (!history && store.pendingLoad) {
-      await store.pendingLoad.catch(() => {});
-      history = store.history(previousId);
-    }
+    const chain = await store.chain(previousId);
+    history = chain?.items;
+    previousConversation = chain?.conversation;
     if (!history) {
       return failure(
         400,
@@ -100,5 +104,5 @@ export async function prepareResponsesInput(request: ResponsesRequest, deps: Pre
       throw error;
     }
   }
-  return { history, previousId, conversationId, input, pdfText };
+  return { history, previousId, previousConversation, conversationId, input, pdfText };
 }

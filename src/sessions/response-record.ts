@@ -16,4 +16,6 @@ export interface ResponseRecord {
   /** The request's own user text, for session titles. */
   inputItems: unknown[];
   headers: IncomingMessage['headers'];
+  /** The name of the client's token (`serve --tokens`), if it has one. */
+  clientName?: string;
 }

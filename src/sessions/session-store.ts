@@ -32,10 +32,42 @@ export interface SessionStoreOptions {
   maxReasoningPerConversation?: number;
 }
 
-const callKey = (callId: string) => `c:${callId}`;
-const textKey = (text: string) => `t:${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
+/** The reasoning side channel's key for an assistant turn's tool call, and for its text. */
+export const callKey = (callId: string) => `c:${callId}`;
+export const textKey = (text: string) => `t:${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
 
-export class SessionStore {
+/** Each reasoning entry `messages` give: the assistant turns' reasoning by call id and by text. */
+export function reasoningEntries(messages: readonly ChatMessage[]): Map<string, string> {
+  const entries = new Map<string, string>();
+  for (const message of messages) {
+    if (message.role !== 'assistant' || !message.reasoning_content) continue;
+    for (const call of message.tool_calls ?? []) entries.set(callKey(call.id), message.reasoning_content);
+    if (message.content) entries.set(textKey(message.content), message.reasoning_content);
+  }
+  return entries;
+}
+
+/**
+ * What the server asks of the previous_response_id chains and the reasoning side channel: a
+ * SessionStore in this process (`run`, `serve`), or one shared by several `serve` replicas
+ * (src/sessions/redis/). Methods answer at once or with a promise.
+ */
+export interface ConversationMemory {
+  /** Kept where other processes read it: the server waits for a turn's writes before its response ends. */
+  readonly shared?: boolean;
+  /** Throws StoreUnavailableError while a shared store cannot take writes. */
+  ensureAvailable?(): Promise<void>;
+  /** The items of the chain ending at `responseId`, oldest first, and its conversation; undefined if a link is gone. */
+  chain(responseId: string): Promise<{ items: ResponsesInputItem[]; conversation: string } | undefined>;
+  /** `convert` run with the conversation's reasoning at hand (for assistant turns that lost theirs). */
+  withReasoning<T>(conversation: string, convert: (lookup: ReasoningLookup) => T): T | Promise<T>;
+  recordResponse(response: StoredResponse): void | Promise<void>;
+  rememberReasoning(conversation: string, messages: ChatMessage[]): void | Promise<void>;
+  /** Drops one response (DELETE /v1/responses/{id}): no chain continues through it. False if it was not kept. */
+  forgetResponse(id: string): boolean | Promise<boolean>;
+}
+
+export class SessionStore implements ConversationMemory {
   private readonly responses = new Map<string, StoredResponse>();
   private readonly reasoning = new Map<string, Map<string, string>>();
   private readonly limits: Required<SessionStoreOptions>;
@@ -67,6 +99,20 @@ export class SessionStore {
     return chain.reverse().flatMap((stored) => stored.items);
   }
 
+  async chain(responseId: string): Promise<{ items: ResponsesInputItem[]; conversation: string } | undefined> {
+    let items = this.history(responseId);
+    // Saved data still loading (a bridge just started): a miss may be in it.
+    if (!items && this.pendingLoad) {
+      await this.pendingLoad.catch(() => {});
+      items = this.history(responseId);
+    }
+    return items && { items, conversation: this.conversationOf(responseId)! };
+  }
+
+  withReasoning<T>(conversation: string, convert: (lookup: ReasoningLookup) => T): T {
+    return convert(this.reasoningLookup(conversation));
+  }
+
   recordResponse(response: StoredResponse): void {
     this.responses.delete(response.id);
     this.responses.set(response.id, response);
@@ -78,16 +124,12 @@ export class SessionStore {
 
   /** Remembers the reasoning of each assistant turn by its call ids and by its text. */
   rememberReasoning(conversation: string, messages: ChatMessage[]): void {
-    let changed = false;
-    for (const message of messages) {
-      if (message.role !== 'assistant' || !message.reasoning_content) continue;
-      const entries = this.conversationReasoning(conversation, true)!;
-      for (const call of message.tool_calls ?? []) entries.set(callKey(call.id), message.reasoning_content);
-      if (message.content) entries.set(textKey(message.content), message.reasoning_content);
-      while (entries.size > this.limits.maxReasoningPerConversation) entries.delete(entries.keys().next().value as string);
-      changed = true;
-    }
-    if (changed) this.onChange?.();
+    const found = reasoningEntries(messages);
+    if (found.size === 0) return;
+    const entries = this.conversationReasoning(conversation, true)!;
+    for (const [key, text] of found) entries.set(key, text);
+    while (entries.size > this.limits.maxReasoningPerConversation) entries.delete(entries.keys().next().value as string);
+    this.onChange?.();
   }
 
   reasoningLookup(conversation: string): ReasoningLookup {

@@ -1,0 +1,100 @@
+import type { ReasoningLookup } from '../../translate/convert-to-chat-messages.js';
+import type { ChatMessage, ResponsesInputItem } from '../../translate/types.js';
+import { callKey, reasoningEntries, textKey, type ConversationMemory, type StoredResponse } from '../session-store.js';
+import { BoundedKind, type KindLimits } from './bounded-kinds.js';
+import { queueScript, runScript, type RedisConnection } from './redis-connection.js';
+
+// The previous_response_id chains and the reasoning side channel of every `serve --store` replica,
+// in Redis, read afresh on every request (a replica keeps none of it):
+//   codex-bridge:chain:<response id>       a hash: conversation, parent (response id), items (JSON)
+//   codex-bridge:reasoning:<conversation>  a hash: call id or text fingerprint → reasoning, "#bytes"
+// Both are bounded kinds (bounded-kinds.ts); a conversation keeps at most 4000 reasoning entries.
+// A chain is walked by one Lua script (one round trip, however long). The side channel is only a
+// fallback for clients that drop `encrypted_content`: a turn is translated once, and again with
+// the entries it asked for if the store has any; with the store down it goes on without them.
+
+export interface RedisConversationMemoryOptions {
+  chains?: KindLimits;
+  reasoning?: KindLimits;
+  maxReasoningPerConversation?: number;
+  /** Told when the side channel could not be read (the request goes on without it). */
+  log?: (line: string) => void;
+}
+
+/** A chain longer than this is refused (as if a link were gone): a loop, or a runaway client. */
+const MAX_CHAIN_LINKS = 10_000;
+
+export class RedisConversationMemory implements ConversationMemory {
+  readonly shared = true;
+  private readonly chains: BoundedKind;
+  private readonly reasoning: BoundedKind;
+  private readonly maxReasoning: number;
+
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly options: RedisConversationMemoryOptions = {},
+  ) {
+    this.chains = new BoundedKind('chains', options.chains);
+    this.reasoning = new BoundedKind('reasoning', options.reasoning);
+    this.maxReasoning = options.maxReasoningPerConversation ?? 4_000;
+  }
+
+  async ensureAvailable(): Promise<void> {
+    await this.redis.run(async () => undefined);
+  }
+
+  async chain(responseId: string): Promise<{ items: ResponsesInputItem[]; conversation: string } | undefined> {
+    const found = (await this.redis.run((client) => runScript(client, 'cbChain', this.chains.prefix, responseId, MAX_CHAIN_LINKS))) as string[] | null;
+    if (!found) return undefined;
+    const [conversation, ...newestFirst] = found;
+    const items: ResponsesInputItem[] = [];
+    for (let i = newestFirst.length - 1; i >= 0; i--) items.push(...(JSON.parse(newestFirst[i]) as ResponsesInputItem[]));
+    return { items, conversation };
+  }
+
+  async withReasoning<T>(conversation: string, convert: (lookup: ReasoningLookup) => T): Promise<T> {
+    const asked = new Set<string>();
+    const first = convert({
+      byCallId: (callId) => void asked.add(callKey(callId)),
+      byAssistantText: (text) => void asked.add(textKey(text)),
+    });
+    if (asked.size === 0) return first;
+    const fields = [...asked];
+    let values: Array<string | null>;
+    try {
+      values = await this.redis.run((client) => client.hmget(this.reasoning.key(conversation), ...fields));
+    } catch (error) {
+      this.options.log?.(`reasoning of conversation ${conversation} not looked up: ${(error as Error).message}`);
+      return first;
+    }
+    const found = new Map<string, string>();
+    values.forEach((value, i) => {
+      if (value !== null) found.set(fields[i], value);
+    });
+    if (found.size === 0) return first;
+    return convert({ byCallId: (callId) => found.get(callKey(callId)), byAssistantText: (text) => found.get(textKey(text)) });
+  }
+
+  async recordResponse(response: StoredResponse): Promise<void> {
+    const items = JSON.stringify(response.items);
+    await this.redis.exec((multi) => {
+      const key = this.chains.key(response.id);
+      multi.hset(key, { conversation: response.conversation, parent: response.parentId ?? '', items }).pexpire(key, this.chains.limits.retentionMs);
+      return this.redis.bounded(multi, this.chains, 'set', response.id, Buffer.byteLength(items));
+    });
+  }
+
+  async rememberReasoning(conversation: string, messages: ChatMessage[]): Promise<void> {
+    const entries = reasoningEntries(messages);
+    if (entries.size === 0) return;
+    await this.redis.exec((multi) => {
+      queueScript(multi, 'cbRemember', this.reasoning.key(conversation), this.reasoning.limits.retentionMs, this.maxReasoning, ...[...entries].flat());
+      return this.redis.bounded(multi, this.reasoning, 'measure', conversation);
+    });
+  }
+
+  async forgetResponse(id: string): Promise<boolean> {
+    const [existed] = await this.redis.exec((multi) => this.redis.bounded(multi.exists(this.chains.key(id)), this.chains, 'drop', id));
+    return existed === 1;
+  }
+}

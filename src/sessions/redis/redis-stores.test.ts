@@ -1,0 +1,251 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { startRedisServer, type RedisServer } from '../../../test/helpers/redis-server.js';
+import { tempDirsPerTest } from '../../../test/helpers/temp-dirs.js';
+import { buildResponseResource } from '../../translate/response-resource.js';
+import type { KeptResponse, StoredItem } from '../responses-state-store.js';
+import { mergeRecord, emptyUsage } from '../session-records.js';
+import { NewerSchemaError } from '../sessions-backend.js';
+import { StoreUnavailableError } from '../store-unavailable.js';
+import { BoundedKind, DEFAULT_LIMITS } from './bounded-kinds.js';
+import { RedisConnection } from './redis-connection.js';
+import { RedisConversationMemory } from './redis-conversation-memory.js';
+import { RedisSessionsBackend } from './redis-sessions-backend.js';
+import { RedisStateStore } from './redis-state-store.js';
+import { parseStoreUrl } from './store-url.js';
+
+// Each shared store against a real redis-server: what the in-memory stores promise, the limits,
+// concurrent writers, and a Redis that goes away and comes back.
+
+const tempDir = tempDirsPerTest('cb-redis-');
+let redis: RedisServer;
+let dataDir: string;
+const connections: RedisConnection[] = [];
+
+beforeAll(async () => {
+  // tempDirsPerTest removes after each test; this one lives for the file.
+  const { mkdtempSync } = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'cb-redis-data-'));
+  redis = await startRedisServer(dataDir);
+});
+afterAll(async () => {
+  await redis.stop();
+  const { rmSync } = await import('node:fs');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+afterEach(async () => {
+  await redis.start();
+  for (const connection of connections.splice(0)) await connection.close();
+  const admin = new Redis(redis.url);
+  await admin.flushdb();
+  admin.disconnect();
+});
+
+function connect(warn?: (line: string) => void): RedisConnection {
+  const connection = new RedisConnection(parseStoreUrl(redis.url), { warn });
+  connections.push(connection);
+  return connection;
+}
+
+const message = (id: string, text: string): StoredItem => ({ id, type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_text', text }] });
+
+function kept(id: string, input: StoredItem[], outputText = 'ok'): KeptResponse {
+  const output = [{ id: `msg_out_${id}`, type: 'message' as const, role: 'assistant' as const, status: 'completed', content: [{ type: 'output_text' as const, text: outputText }] }];
+  const response = buildResponseResource({ id, createdAt: 1, status: 'completed', completedAt: 2, error: null, incompleteDetails: null, model: 'm', output, previousResponseId: null, usage: null });
+  return { response, inputItems: input };
+}
+
+const conversation = (id: string) => ({ id, object: 'conversation' as const, created_at: 1, metadata: {} });
+
+describe('parseStoreUrl', () => {
+  it('takes redis:// and rediss:// with a database, and never shows the password', () => {
+    expect(parseStoreUrl('redis://:s3cret@cache.internal:6380/2')).toMatchObject({ host: 'cache.internal', port: 6380, db: 2, tls: false, display: 'redis://cache.internal:6380/2' });
+    expect(parseStoreUrl('rediss://cache.internal')).toMatchObject({ port: 6379, db: 0, tls: true, display: 'rediss://cache.internal/0' });
+    expect(() => parseStoreUrl('http://cache:6379')).toThrow(/must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(() => parseStoreUrl('redis://cache:6379/x')).toThrow(/database must be a number/);
+    expect(() => parseStoreUrl('not a url')).toThrow(/is not a URL/);
+  });
+});
+
+describe('RedisStateStore', () => {
+  it('keeps responses and their items, and forgets a deleted one with its items', async () => {
+    const store = new RedisStateStore(connect());
+    await store.saveResponse(kept('resp_1', [message('msg_in_1', 'hi')]));
+    expect((await store.getResponse('resp_1'))?.response.output_text).toBe('ok');
+    const items = await store.getItems(['msg_in_1', 'msg_out_resp_1', 'msg_nope']);
+    expect([...items.keys()].sort()).toEqual(['msg_in_1', 'msg_out_resp_1']);
+    expect(await store.deleteResponse('resp_1')).toBe(true);
+    expect(await store.deleteResponse('resp_1')).toBe(false);
+    expect(await store.getResponse('resp_1')).toBeUndefined();
+    expect((await store.getItems(['msg_in_1'])).size).toBe(0);
+  });
+
+  it('evicts the oldest responses beyond its count and beyond its size, never the one just kept', async () => {
+    const connection = connect();
+    const byCount = new RedisStateStore(connection, { responses: { ...DEFAULT_LIMITS.responses, maxCount: 2 } });
+    await byCount.saveResponse(kept('resp_a', []));
+    await byCount.saveResponse(kept('resp_b', []));
+    await byCount.saveResponse(kept('resp_c', []));
+    expect(await byCount.getResponse('resp_a')).toBeUndefined();
+    expect(await byCount.getResponse('resp_b')).toBeDefined();
+
+    const bySize = new RedisStateStore(connection, { responses: { ...DEFAULT_LIMITS.responses, maxBytes: 3000 } });
+    await bySize.saveResponse(kept('resp_big', [message('msg_big', 'x'.repeat(5000))]));
+    expect(await bySize.getResponse('resp_b')).toBeUndefined();
+    expect(await bySize.getResponse('resp_c')).toBeUndefined();
+    expect(await bySize.getResponse('resp_big')).toBeDefined();
+  });
+
+  it('gives every key an expiry', async () => {
+    const store = new RedisStateStore(connect());
+    await store.saveResponse(kept('resp_ttl', [message('msg_ttl', 'x')]));
+    await store.createConversation(conversation('conv_ttl'), [message('msg_c', 'y')]);
+    const admin = new Redis(redis.url);
+    const keys = (await admin.keys('codex-bridge:*')).filter((key) => !key.startsWith('codex-bridge:index:') && !key.startsWith('codex-bridge:sizes:'));
+    expect(keys.length).toBeGreaterThanOrEqual(6);
+    const ttls = await Promise.all(keys.map((key) => admin.pttl(key)));
+    admin.disconnect();
+    expect(ttls.every((ttl) => ttl > 29 * 86_400_000 && ttl <= 30 * 86_400_000)).toBe(true);
+  });
+
+  it('keeps conversations and their items in order, and updates, deletes and evicts them, least recently used first', async () => {
+    const store = new RedisStateStore(connect(), { conversations: { ...DEFAULT_LIMITS.conversations, maxCount: 2 } });
+    await store.createConversation(conversation('conv_1'), [message('msg_1', 'a')]);
+    expect(await store.appendConversationItems('conv_1', [message('msg_2', 'b')])).toBe(true);
+    expect((await store.conversationItems('conv_1'))?.map((item) => item.id)).toEqual(['msg_1', 'msg_2']);
+    expect((await store.getItems(['msg_2'])).get('msg_2')).toMatchObject({ id: 'msg_2' });
+    expect(await store.updateConversation('conv_1', { topic: 'x' })).toMatchObject({ id: 'conv_1', metadata: { topic: 'x' } });
+    expect(await store.getConversation('conv_1')).toMatchObject({ metadata: { topic: 'x' } });
+    expect(await store.deleteConversationItem('conv_1', 'msg_1')).toBe(true);
+    expect(await store.deleteConversationItem('conv_1', 'msg_1')).toBe(false);
+    expect((await store.conversationItems('conv_1'))?.map((item) => item.id)).toEqual(['msg_2']);
+    expect(await store.deleteConversationItem('conv_nope', 'msg_1')).toBeUndefined();
+    expect(await store.appendConversationItems('conv_nope', [message('msg_x', 'x')])).toBe(false);
+    expect(await store.updateConversation('conv_nope', {})).toBeUndefined();
+
+    await store.createConversation(conversation('conv_2'), []);
+    await store.getConversation('conv_1'); // conv_2 is now the least recently used
+    await store.createConversation(conversation('conv_3'), []);
+    expect(await store.getConversation('conv_2')).toBeUndefined();
+    expect(await store.getConversation('conv_1')).toBeDefined();
+
+    expect(await store.deleteConversation('conv_1')).toBe(true);
+    expect(await store.conversationItems('conv_1')).toBeUndefined();
+    expect((await store.getItems(['msg_2'])).size).toBe(0);
+  });
+});
+
+describe('RedisConversationMemory', () => {
+  const user = (text: string) => ({ type: 'message' as const, role: 'user' as const, content: text });
+  const assistant = (text: string) => ({ type: 'message' as const, role: 'assistant' as const, content: [{ type: 'output_text' as const, text }] });
+
+  it('walks a previous_response_id chain in one script, and loses it with any link', async () => {
+    const memory = new RedisConversationMemory(connect());
+    await memory.recordResponse({ id: 'r1', conversation: 'c', items: [user('a'), assistant('b')] });
+    await memory.recordResponse({ id: 'r2', conversation: 'c', parentId: 'r1', items: [user('c'), assistant('d')] });
+    await memory.recordResponse({ id: 'r3', conversation: 'c', parentId: 'r2', items: [user('e')] });
+    expect(await memory.chain('r3')).toEqual({ conversation: 'c', items: [user('a'), assistant('b'), user('c'), assistant('d'), user('e')] });
+    expect(await memory.chain('nope')).toBeUndefined();
+    expect(await memory.forgetResponse('r2')).toBe(true);
+    expect(await memory.forgetResponse('r2')).toBe(false);
+    expect(await memory.chain('r3')).toBeUndefined();
+    expect(await memory.chain('r1')).toMatchObject({ conversation: 'c' });
+  });
+
+  it('translates again with the reasoning a turn asked for, scoped by conversation', async () => {
+    const memory = new RedisConversationMemory(connect());
+    await memory.rememberReasoning('s1', [{ role: 'assistant', content: 'Done.', reasoning_content: 'r-s1', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] }]);
+    const passes: Array<string | undefined> = [];
+    const result = await memory.withReasoning('s1', (lookup) => {
+      const found = lookup.byAssistantText('Done.') ?? lookup.byCallId('call_1');
+      passes.push(found);
+      return found;
+    });
+    expect(result).toBe('r-s1');
+    expect(passes).toEqual([undefined, 'r-s1']);
+    expect(await memory.withReasoning('s2', (lookup) => lookup.byCallId('call_1'))).toBeUndefined();
+    // Nothing asked: one translation, no round trip.
+    let calls = 0;
+    await memory.withReasoning('s1', () => calls++);
+    expect(calls).toBe(1);
+  });
+
+  it('keeps at most its number of reasoning entries per conversation', async () => {
+    const memory = new RedisConversationMemory(connect(), { maxReasoningPerConversation: 3 });
+    for (const text of ['t1', 't2', 't3', 't4']) await memory.rememberReasoning('c', [{ role: 'assistant', content: text, reasoning_content: `r-${text}` }]);
+    expect(await memory.withReasoning('c', (lookup) => lookup.byAssistantText('t4'))).toBe('r-t4');
+    expect(await memory.withReasoning('c', (lookup) => lookup.byAssistantText('t1'))).toBeUndefined();
+  });
+});
+
+describe('RedisSessionsBackend', () => {
+  const delta = (id: string, requests: number, at: number) => ({
+    id,
+    title: `t-${id}`,
+    model: 'm',
+    upstream: 'up',
+    cwd: null,
+    firstAt: at,
+    lastAt: at,
+    requests,
+    usage: { ...emptyUsage(), inputTokens: 10 * requests },
+  });
+
+  it('adds up what replicas write to the same session at once, without losing a request', async () => {
+    const backends = [new RedisSessionsBackend(connect()), new RedisSessionsBackend(connect())];
+    const writes: Array<Promise<void>> = [];
+    for (let i = 0; i < 20; i++) {
+      const backend = backends[i % 2];
+      writes.push(backend.update(new Map([['shared', (stored) => mergeRecord(stored, delta('shared', 1, 1_000 + i), undefined)]]), `w${i}`));
+    }
+    await Promise.all(writes);
+    const [record] = await backends[0].list();
+    expect(record).toMatchObject({ id: 'shared', requests: 20, usage: { inputTokens: 200 } });
+    for (const backend of backends) await backend.close();
+  });
+
+  it('lists newest first, removes, and keeps to its count', async () => {
+    const backend = new RedisSessionsBackend(connect(), { ...DEFAULT_LIMITS.sessions, maxCount: 2 });
+    for (const [id, at] of [['a', 1_000], ['b', 2_000], ['c', 3_000]] as const) {
+      await backend.update(new Map([[id, (stored) => mergeRecord(stored, delta(id, 1, at), undefined)]]), id);
+    }
+    expect((await backend.list()).map((session) => session.id)).toEqual(['c', 'b']);
+    expect(await backend.remove(() => ['b'])).toEqual({ removed: 1, left: 1 });
+    expect((await backend.list()).map((session) => session.id)).toEqual(['c']);
+    expect(await backend.check()).toMatchObject({ level: 'ok', detail: expect.stringContaining('(1 session)') });
+    await backend.close();
+  });
+
+  it('leaves a store written by a newer codex-bridge untouched', async () => {
+    const admin = new Redis(redis.url);
+    await admin.set('codex-bridge:schema', '99');
+    admin.disconnect();
+    const backend = new RedisSessionsBackend(connect());
+    await expect(backend.list()).rejects.toBeInstanceOf(NewerSchemaError);
+    expect(await backend.check()).toMatchObject({ level: 'fail' });
+  });
+});
+
+describe('a Redis that goes away', () => {
+  it('fails at once while it is down, says so once, and works again when it is back with nothing lost', async () => {
+    const warnings: string[] = [];
+    const connection = connect((line) => warnings.push(line));
+    const store = new RedisStateStore(connection);
+    await store.saveResponse(kept('resp_kept', []));
+    await redis.stop();
+    const started = Date.now();
+    await expect(store.getResponse('resp_kept')).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.getResponse('resp_kept')).rejects.toThrow(/the state store redis:\/\/127\.0\.0\.1:\d+\/0 is unavailable/);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await redis.start();
+    await expect.poll(() => connection.ready, { timeout: 10_000 }).toBe(true);
+    expect((await store.getResponse('resp_kept'))?.response.id).toBe('resp_kept');
+    expect(warnings).toEqual([expect.stringMatching(/is unreachable .* get 503 until it is back$/), expect.stringMatching(/is reachable again$/)]);
+  });
+
+  it('names the kinds it bounds by their keys', () => {
+    expect(new BoundedKind('conversations').key('conv_1', ':items')).toBe('codex-bridge:conversation:conv_1:items');
+  });
+});
