@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { addUpstreamFlags } from './upstream-flags.js';
+import { STORE_FLAG_HELP } from './store-flags.js';
 
 interface DoctorCommandOptions {
   provider?: string;
@@ -8,6 +9,7 @@ interface DoctorCommandOptions {
   apiKeyEnv?: string;
   json?: boolean;
   probe?: boolean;
+  store?: string;
 }
 
 export function registerDoctor(program: Command): void {
@@ -17,6 +19,7 @@ export function registerDoctor(program: Command): void {
   addUpstreamFlags(doctor)
     .option('--json', 'print {ok, checks:[{name, ok, level, detail, fix}]} instead of lines')
     .option('--probe', 'also send small chat requests: a 1-token answer, a stream, a forced tool call, reasoning')
+    .option('--store <url>', `${STORE_FLAG_HELP}: checked (reachable, round-trip time, sessions) instead of the sessions file`)
     .addHelpText(
       'after',
       `

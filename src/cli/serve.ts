@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ServeFlags } from '../server/start-serve.js';
 import { addQuirkFlag, addUpstreamFlags, addUpstreamTimeoutFlag } from './upstream-flags.js';
+import { addGatewayFlags } from './store-flags.js';
 
 function parseInteger(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -52,4 +53,5 @@ Example:
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+  addGatewayFlags(serve);
 }

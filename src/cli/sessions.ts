@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { SessionsCommandDeps } from '../sessions/sessions-command.js';
+import { STORE_FLAG_HELP } from './store-flags.js';
 
 // `codex-bridge sessions` and its subcommands; what each does is in src/sessions/sessions-command.ts.
 
@@ -37,6 +38,8 @@ tokens and cost. The upstream key and the bridge token are never stored. Ids are
 shortest unique prefix, which show, rm and codex-bridge resume accept. [api] marks an API
 client's session, which Codex cannot resume.
 
+With --store redis://… (or CODEX_BRIDGE_STORE), the sessions of serve replicas sharing that store.
+
 Examples:
   codex-bridge sessions list --limit 10
   codex-bridge sessions show 01a2b3c       (the id as the list shows it)
@@ -50,9 +53,10 @@ Examples:
     .description('the sessions, newest first: id, age, model, requests, tokens, cost, title')
     .option('--json', 'print the records as a JSON array')
     .option('--limit <n>', 'only the newest n', parseLimit)
-    .action(async (flags: { json?: boolean; limit?: number }) => {
-      const { context, list } = await command();
-      await list(await context(deps), flags);
+    .option('--store <url>', STORE_FLAG_HELP)
+    .action(async (flags: { json?: boolean; limit?: number; store?: string }) => {
+      const { context, list, closing } = await command();
+      await closing(await context(deps, flags.store), (ctx) => list(ctx, flags));
     });
 
   sessions
@@ -60,43 +64,48 @@ Examples:
     .description('one session in detail, and the command to resume it (codex-bridge resume <id>)')
     .argument('<id>', 'a session id, or a unique prefix of one')
     .option('--json', 'print the record (and resumeCommand) as JSON')
-    .action(async (id: string, flags: { json?: boolean }) => {
-      const { context, show } = await command();
-      await show(await context(deps), id, flags);
+    .option('--store <url>', STORE_FLAG_HELP)
+    .action(async (id: string, flags: { json?: boolean; store?: string }) => {
+      const { context, show, closing } = await command();
+      await closing(await context(deps, flags.store), (ctx) => show(ctx, id, flags));
     });
 
   sessions
     .command('rm')
     .description('remove sessions (ids or unique prefixes; none is removed if one does not match)')
     .argument('<id...>', 'session ids')
-    .action(async (ids: string[]) => {
-      const { context, remove } = await command();
-      await remove(await context(deps), ids);
+    .option('--store <url>', STORE_FLAG_HELP)
+    .action(async (ids: string[], flags: { store?: string }) => {
+      const { context, remove, closing } = await command();
+      await closing(await context(deps, flags.store), (ctx) => remove(ctx, ids));
     });
 
   sessions
     .command('prune')
     .description('remove the sessions not used for a while')
     .requiredOption('--older-than <age>', 'last used longer ago than this: 90m, 12h, 30d, 2w', (value: string) => ({ ms: parseAge(value), label: value.trim() }))
-    .action(async (flags: { olderThan: { ms: number; label: string } }) => {
-      const { context, prune } = await command();
-      await prune(await context(deps), flags.olderThan.ms, flags.olderThan.label);
+    .option('--store <url>', STORE_FLAG_HELP)
+    .action(async (flags: { olderThan: { ms: number; label: string }; store?: string }) => {
+      const { context, prune, closing } = await command();
+      await closing(await context(deps, flags.store), (ctx) => prune(ctx, flags.olderThan.ms, flags.olderThan.label));
     });
 
   sessions
     .command('clear')
     .description('remove every session (needs --yes)')
     .option('--yes', 'really remove them all')
-    .action(async (flags: { yes?: boolean }) => {
-      const { context, clear } = await command();
-      await clear(await context(deps), flags);
+    .option('--store <url>', STORE_FLAG_HELP)
+    .action(async (flags: { yes?: boolean; store?: string }) => {
+      const { context, clear, closing } = await command();
+      await closing(await context(deps, flags.store), (ctx) => clear(ctx, flags));
     });
 
   sessions
     .command('path')
-    .description('print where the sessions file is')
-    .action(async () => {
-      const ctx = await (await command()).context(deps);
-      ctx.out(`${ctx.file}\n`);
+    .description('print where the sessions file is (or the shared store, with --store)')
+    .option('--store <url>', STORE_FLAG_HELP)
+    .action(async (flags: { store?: string }) => {
+      const { context, closing } = await command();
+      await closing(await context(deps, flags.store), async (ctx) => ctx.out(`${ctx.file}\n`));
     });
 }

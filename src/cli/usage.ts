@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseAge } from './sessions.js';
+import { STORE_FLAG_HELP } from './store-flags.js';
 import type { UsageDeps, UsageGrouping } from '../usage/usage-command.js';
 
 // `codex-bridge usage`; what it does is in src/usage/usage-command.ts.
@@ -20,17 +21,18 @@ export function parseSince(value: string, now = Date.now()): { ms: number; label
 }
 
 function parseBy(value: string): UsageGrouping {
-  if (value === 'day' || value === 'model' || value === 'session') return value;
-  throw new InvalidArgumentError(`expected day, model or session, got "${value}"`);
+  if (value === 'day' || value === 'model' || value === 'session' || value === 'client') return value;
+  throw new InvalidArgumentError(`expected day, model, session or client, got "${value}"`);
 }
 
 export function registerUsage(program: Command, deps: UsageDeps = {}): void {
   program
     .command('usage')
-    .description('Tokens and cost of what went through the bridge, by day, model or session.')
+    .description('Tokens and cost of what went through the bridge, by day, model, session or client.')
     .option('--since <when>', 'only usage since then: 12h, 7d, 2w, or a day such as 2026-12-01', (value: string) => parseSince(value))
-    .option('--by <grouping>', 'day (local time), model or session', parseBy, 'day' as UsageGrouping)
+    .option('--by <grouping>', 'day (local time), model, session or client (a gateway token\'s name)', parseBy, 'day' as UsageGrouping)
     .option('--json', 'print {by, since, rows, total} as JSON')
+    .option('--store <url>', STORE_FLAG_HELP)
     .addHelpText(
       'after',
       `
@@ -41,10 +43,11 @@ never a guess. The total is the sum of the rows.
 
 Examples:
   codex-bridge usage --since 7d
-  codex-bridge usage --by model --json`,
+  codex-bridge usage --by model --json
+  codex-bridge usage --by client --store redis://127.0.0.1:6379/0   (a gateway's usage per token name)`,
     )
-    .action(async (flags: { since?: { ms: number; label: string }; by: UsageGrouping; json?: boolean }) => {
+    .action(async (flags: { since?: { ms: number; label: string }; by: UsageGrouping; json?: boolean; store?: string }) => {
       const { showUsage } = await import('../usage/usage-command.js');
-      await showUsage(deps, { since: flags.since?.ms, sinceLabel: flags.since?.label, by: flags.by, json: flags.json });
+      await showUsage(deps, { since: flags.since?.ms, sinceLabel: flags.since?.label, by: flags.by, json: flags.json, store: flags.store });
     });
 }

@@ -1,10 +1,17 @@
-import { openSessionsBackend } from '../sessions/open-sessions-backend.js';
+import { openStoreBackend } from '../sessions/open-sessions-backend.js';
 import type { DoctorCheck } from './types.js';
 
 // The sessions file, read the way `codex-bridge sessions` reads it, but without its repairs: a
-// corrupt file is reported here, not moved aside.
+// corrupt file is reported here, not moved aside. With --store (or CODEX_BRIDGE_STORE), the shared
+// store of `serve` replicas instead: reachable, how fast, how many sessions.
 
-export async function checkSessionsFile(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
-  const { level, detail, fix } = await openSessionsBackend({ env }).check();
-  return { name: 'sessions file', ok: level !== 'fail', level, detail, ...(fix && { fix }) };
+export async function checkSessionsFile(env: NodeJS.ProcessEnv, store?: string): Promise<DoctorCheck> {
+  const backend = await openStoreBackend({ env, store });
+  try {
+    const { level, detail, fix } = await backend.check();
+    const name = backend.close ? 'store' : 'sessions file';
+    return { name, ok: level !== 'fail', level, detail, ...(fix && { fix }) };
+  } finally {
+    await backend.close?.();
+  }
 }

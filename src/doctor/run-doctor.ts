@@ -22,6 +22,8 @@ import { presetFor } from '../server/upstream-fix.js';
 export interface DoctorFlags extends UpstreamFlags {
   json?: boolean;
   probe?: boolean;
+  /** The shared store of serve replicas (redis://…), checked instead of the sessions file. */
+  store?: string;
 }
 
 export interface DoctorDeps {
@@ -200,7 +202,7 @@ export async function collectDoctorChecks(flags: DoctorFlags, deps: DoctorDeps =
 
   checks.push(checkCodexHome(env));
   checks.push(checkStaleProfiles(env, deps.isAlive));
-  checks.push(await checkSessionsFile(env));
+  checks.push(await checkSessionsFile(env, flags.store));
   progress.stop();
 
   // Belt and braces: whatever a check said, the key itself never leaves.

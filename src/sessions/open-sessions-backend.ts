@@ -11,8 +11,24 @@ export interface OpenSessionsBackendOptions {
   caps?: Partial<Caps>;
 }
 
-/** Where this codex-bridge keeps its sessions: today always sessions.json in its home. Throws if the home cannot be located. */
+/** sessions.json in this codex-bridge's home. Throws if the home cannot be located. */
 export function openSessionsBackend(options: OpenSessionsBackendOptions = {}): SessionsBackend {
   const home = options.home ?? sessionsHome(options.env);
   return new JsonFileBackend(sessionsFilePath(home), { warn: options.warn, caps: options.caps });
+}
+
+/**
+ * The sessions of `store` (a redis:// URL; default $CODEX_BRIDGE_STORE), the shared store of `serve`
+ * replicas, else sessions.json. Close it when done (it may hold a connection). A malformed URL is a
+ * UsageError.
+ */
+export async function openStoreBackend(options: OpenSessionsBackendOptions & { store?: string }): Promise<SessionsBackend> {
+  const env = options.env ?? process.env;
+  const given = options.store ?? (env.CODEX_BRIDGE_STORE || undefined);
+  if (given === undefined) return openSessionsBackend(options);
+  const { parseStoreUrl } = await import('./redis/store-url.js');
+  const store = parseStoreUrl(given, options.store === undefined ? 'CODEX_BRIDGE_STORE' : '--store');
+  const { RedisConnection } = await import('./redis/redis-connection.js');
+  const { RedisSessionsBackend } = await import('./redis/redis-sessions-backend.js');
+  return new RedisSessionsBackend(new RedisConnection(store), undefined, true);
 }

@@ -1,7 +1,7 @@
 import { preloadPrices, priceRequest } from '../pricing/price-request.js';
 import { requestRole, titleMatches } from './codex-requests.js';
 import type { ResponseRecord } from './response-record.js';
-import { SessionStore } from './session-store.js';
+import { SessionStore, type ConversationMemory } from './session-store.js';
 import { LockTimeoutError } from './file-lock.js';
 import { openSessionsBackend } from './open-sessions-backend.js';
 import {
@@ -42,6 +42,8 @@ export interface SessionRecorderOptions {
   upstreamSetting?: UpstreamSetting;
   /** Loaded from the file now; its data for each conversation is written with the session. */
   store?: SessionStore;
+  /** Where to record (default: sessions.json in `home`), e.g. the store shared by `serve` replicas. */
+  backend?: SessionsBackend;
   /** One-line warnings (default: stderr). */
   warn?: Warn;
   /** How long changes wait to be written together (default 200 ms). */
@@ -177,9 +179,9 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
 
   // The directory is only created (0700) by the first write: a bridge that serves nothing leaves
   // no trace.
-  let backend: SessionsBackend | undefined;
+  let backend: SessionsBackend | undefined = options.backend;
   try {
-    backend = openSessionsBackend({ home: options.home, env: options.env, warn: warnLine, caps: options.caps });
+    backend ??= openSessionsBackend({ home: options.home, env: options.env, warn: warnLine, caps: options.caps });
   } catch (error) {
     disabled = true;
     warnOnce('home', `cannot locate the sessions directory (${(error as Error).message}); sessions will not be saved by this run`);
@@ -380,7 +382,7 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
           lastAt: at,
           requests: 1,
           usage,
-          buckets: [requestBucket(at, record.model, usage, priceRequest(setting.upstreamUrl, record.model, usage, new Date(at)))],
+          buckets: [requestBucket(at, record.model, usage, priceRequest(setting.upstreamUrl, record.model, usage, new Date(at)), record.clientName)],
         };
         // Only a conversation's own thread has SessionStore data worth keeping under its id.
         const entry: PendingEntry = { delta, storeChanged: stored && store !== undefined && role.kind === 'conversation', codex };
@@ -420,7 +422,7 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
 
 /** What the bridge server takes to record sessions (BridgeServerDeps' store and onResponse). */
 export interface RecordingDeps {
-  store: SessionStore;
+  store: ConversationMemory;
   onResponse: (record: ResponseRecord) => void;
 }
 
@@ -435,7 +437,7 @@ export interface RecordingDeps {
  * The server it resolves with also tells lastCodexSession() (see SessionRecorder).
  */
 export async function withSessionRecorder<S extends { close(): Promise<void> | void }>(
-  options: Omit<SessionRecorderOptions, 'upstreamHost' | 'store' | 'upstreamSetting'> & { upstream: string; provider?: string; apiKeyEnv?: string },
+  options: Omit<SessionRecorderOptions, 'upstreamHost' | 'store' | 'upstreamSetting' | 'backend'> & { upstream: string; provider?: string; apiKeyEnv?: string },
   start: (deps: RecordingDeps) => Promise<S>,
 ): Promise<S & { lastCodexSession(): string | undefined }> {
   const { upstream, provider, apiKeyEnv, ...rest } = options;
@@ -476,3 +478,4 @@ export async function withSessionRecorder<S extends { close(): Promise<void> | v
     },
   });
 }
+

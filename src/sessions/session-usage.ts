@@ -15,6 +15,8 @@ export interface UsageBucket {
   /** The UTC hour the requests completed in: "2026-12-03T10". */
   hour: string;
   model: string;
+  /** The name of the client's token (`serve --tokens`); absent for a bridge with one token. */
+  clientName?: string;
   requests: number;
   inputTokens: number;
   cachedTokens: number;
@@ -60,14 +62,15 @@ export const hourStart = (hour: string): number => Date.parse(`${hour}:00:00.000
 export const addCost = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : a + b);
 
 /** One request's bucket. */
-export function requestBucket(atMs: number, model: string, usage: SessionUsage, costUsd: number | null): UsageBucket {
-  return { hour: hourOf(atMs), model, requests: 1, ...usage, costUsd, unpricedRequests: costUsd === null ? 1 : 0 };
+export function requestBucket(atMs: number, model: string, usage: SessionUsage, costUsd: number | null, clientName?: string): UsageBucket {
+  return { hour: hourOf(atMs), model, ...(clientName !== undefined && { clientName }), requests: 1, ...usage, costUsd, unpricedRequests: costUsd === null ? 1 : 0 };
 }
 
 function addBucket(a: UsageBucket, b: UsageBucket): UsageBucket {
   return {
     hour: a.hour,
     model: a.model,
+    ...(a.clientName !== undefined && { clientName: a.clientName }),
     requests: a.requests + b.requests,
     inputTokens: a.inputTokens + b.inputTokens,
     cachedTokens: a.cachedTokens + b.cachedTokens,
@@ -78,15 +81,18 @@ function addBucket(a: UsageBucket, b: UsageBucket): UsageBucket {
   };
 }
 
-/** Both lists in one, the same hour and model added together, oldest hour first. */
+/** Both lists in one, the same hour, model and client added together, oldest hour first. */
 export function mergeBuckets(a: readonly UsageBucket[], b: readonly UsageBucket[]): UsageBucket[] {
   const byKey = new Map<string, UsageBucket>();
   for (const bucket of [...a, ...b]) {
-    const key = `${bucket.hour}\u0000${bucket.model}`;
+    const key = `${bucket.hour}\u0000${bucket.model}\u0000${bucket.clientName ?? ''}`;
     const existing = byKey.get(key);
     byKey.set(key, existing ? addBucket(existing, bucket) : bucket);
   }
-  return [...byKey.values()].sort((x, y) => (x.hour < y.hour ? -1 : x.hour > y.hour ? 1 : x.model < y.model ? -1 : x.model > y.model ? 1 : 0));
+  const client = (bucket: UsageBucket) => bucket.clientName ?? '';
+  return [...byKey.values()].sort((x, y) =>
+    x.hour < y.hour ? -1 : x.hour > y.hour ? 1 : x.model < y.model ? -1 : x.model > y.model ? 1 : client(x) < client(y) ? -1 : client(x) > client(y) ? 1 : 0,
+  );
 }
 
 /** What some buckets cost: the sum of the priced requests (null if none was), and how many were not priced. */
@@ -112,6 +118,7 @@ export function parseBuckets(value: unknown): UsageBucket[] {
     buckets.push({
       hour: raw.hour,
       model: typeof raw.model === 'string' ? raw.model : '',
+      ...(typeof raw.clientName === 'string' && raw.clientName !== '' && { clientName: raw.clientName }),
       requests: count(raw.requests),
       inputTokens: count(raw.inputTokens),
       cachedTokens: count(raw.cachedTokens),

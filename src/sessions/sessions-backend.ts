@@ -3,8 +3,8 @@ import type { SessionRecord } from './session-records.js';
 import type { SessionStoreData } from './session-store.js';
 
 // Where session records are kept, behind one small interface, so that the recorder, the `sessions`
-// commands and doctor don't depend on how: today one JSON file (json-file-backend.ts), chosen by
-// openSessionsBackend (open-sessions-backend.ts), where another backend would be added.
+// commands and doctor don't depend on how: one JSON file (json-file-backend.ts), or the Redis shared
+// by `serve --store` replicas (redis/redis-sessions-backend.ts), chosen in open-sessions-backend.ts.
 
 /** One-line warnings (default: stderr, prefixed "codex-bridge: "). */
 export type Warn = (line: string) => void;
@@ -45,6 +45,8 @@ export interface SessionsBackend {
   updateOnExit?(changes: (landed: (writeId: string) => boolean) => SessionChanges, writeId: string): void;
   /** The state of the store for doctor, repairing nothing. */
   check(): Promise<BackendCheck>;
+  /** Lets go of its connection (a backend that holds none leaves it out). */
+  close?(): Promise<void>;
 }
 
 /** The store was written by a newer codex-bridge: it is left untouched. */

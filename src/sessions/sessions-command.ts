@@ -55,12 +55,13 @@ export interface SessionsCommandContext {
   sessions: SessionsBackend;
 }
 
-export async function context(deps: SessionsCommandDeps): Promise<SessionsCommandContext> {
-  const { openSessionsBackend } = await import('./open-sessions-backend.js');
+/** `store`: the shared store of `serve` replicas (--store; default $CODEX_BRIDGE_STORE), else sessions.json. Close the backend when done. */
+export async function context(deps: SessionsCommandDeps, store?: string): Promise<SessionsCommandContext> {
+  const { openStoreBackend } = await import('./open-sessions-backend.js');
   const env = deps.env ?? process.env;
   const stdout = process.stdout;
   const warn = deps.warn ?? ((line: string) => process.stderr.write(`codex-bridge: ${line}\n`));
-  const sessions = openSessionsBackend({ env, warn });
+  const sessions = await openStoreBackend({ env, warn, store });
   return {
     env,
     out: deps.out ?? ((text) => stdout.write(text)),
@@ -73,15 +74,26 @@ export async function context(deps: SessionsCommandDeps): Promise<SessionsComman
   };
 }
 
+/** `action` with the context, whose backend is closed after it (a shared store's connection). */
+export async function closing(ctx: SessionsCommandContext, action: (ctx: SessionsCommandContext) => Promise<void>): Promise<void> {
+  try {
+    await action(ctx);
+  } finally {
+    await ctx.sessions.close?.();
+  }
+}
+
 /** Turns the backend's failures into one clear line and exit 1. */
 async function guard<T>(file: string, action: () => Promise<T>): Promise<T> {
   const { NewerSchemaError } = await import('./sessions-backend.js');
   const { LockTimeoutError } = await import('./file-lock.js');
+  const { StoreUnavailableError } = await import('./store-unavailable.js');
   try {
     return await action();
   } catch (error) {
     if (error instanceof UsageError) throw error;
     if (error instanceof NewerSchemaError) throw new UsageError(error.message, 1);
+    if (error instanceof StoreUnavailableError) throw new UsageError(`cannot reach ${error.store} (${error.reason}) — check that Redis runs there and this machine reaches it`, 1);
     if (error instanceof LockTimeoutError) throw new UsageError(`${error.message} — try again in a moment`, 1);
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot use ${file}: ${code ?? (error as Error).message ?? error}`, 1);

@@ -5,11 +5,15 @@ import { addCost, hourStart, type UsageBucket } from '../sessions/session-usage.
 import { columns, formatTokens, formatUsd, oneLine, paint, printable, wantsColor } from '../sessions/terminal-format.js';
 
 // What `codex-bridge usage` does (the flags are in src/cli/usage.ts): token totals and cost over
-// time, by day (in the local time zone), model or session, from the sessions' hourly buckets (each
+// time, by day (in the local time zone), model, session or client (the name of a gateway's token,
+// `serve --tokens`), from the sessions' hourly buckets (each
 // request priced when it completed: src/pricing). Every grouping sums the same buckets, so the
 // total is the sum of the rows whichever way they are cut.
 
-export type UsageGrouping = 'day' | 'model' | 'session';
+export type UsageGrouping = 'day' | 'model' | 'session' | 'client';
+
+/** The row of requests made without a named token (a bridge with one token). */
+export const UNNAMED_CLIENT = '(no name)';
 
 export interface UsageFlags {
   /** Only usage from this time on (epoch ms). */
@@ -18,6 +22,8 @@ export interface UsageFlags {
   sinceLabel?: string;
   by?: UsageGrouping;
   json?: boolean;
+  /** The shared store (redis://…) instead of this machine's sessions file. */
+  store?: string;
 }
 
 export interface UsageDeps {
@@ -73,7 +79,7 @@ export function summarizeUsage(sessions: readonly SessionRecord[], by: UsageGrou
     for (const bucket of session.buckets) {
       const start = hourStart(bucket.hour);
       if (since !== undefined && start + 3_600_000 <= since) continue;
-      const key = by === 'day' ? localDay(start) : by === 'model' ? bucket.model || '(unknown)' : session.id;
+      const key = by === 'day' ? localDay(start) : by === 'model' ? bucket.model || '(unknown)' : by === 'client' ? (bucket.clientName ?? UNNAMED_CLIENT) : session.id;
       let row = rows.get(key);
       if (!row) {
         row = by === 'session' ? { ...emptyRow(key), title: session.title } : emptyRow(key);
@@ -86,7 +92,7 @@ export function summarizeUsage(sessions: readonly SessionRecord[], by: UsageGrou
   }
   const list = [...rows.values()];
   if (by === 'day') list.sort((a, b) => (a.key < b.key ? -1 : 1));
-  else if (by === 'model') list.sort((a, b) => (b.costUsd ?? -1) - (a.costUsd ?? -1) || b.inputTokens + b.outputTokens - (a.inputTokens + a.outputTokens));
+  else if (by === 'model' || by === 'client') list.sort((a, b) => (b.costUsd ?? -1) - (a.costUsd ?? -1) || b.inputTokens + b.outputTokens - (a.inputTokens + a.outputTokens));
   else list.sort((a, b) => lastSeen.get(b.key)! - lastSeen.get(a.key)!);
   return { rows: list, total };
 }
@@ -98,10 +104,17 @@ export async function showUsage(deps: UsageDeps, flags: UsageFlags): Promise<voi
   let sessions: SessionsBackend;
   let all: SessionRecord[];
   try {
-    sessions = deps.sessions ?? (await import('../sessions/open-sessions-backend.js')).openSessionsBackend({ env });
+    sessions = deps.sessions ?? (await (await import('../sessions/open-sessions-backend.js')).openStoreBackend({ env, store: flags.store }));
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`cannot read the sessions (${(error as Error).message}) — codex-bridge doctor says why`, 1);
+  }
+  try {
     all = await sessions.list();
   } catch (error) {
     throw new UsageError(`cannot read the sessions (${(error as Error).message}) — codex-bridge doctor says why`, 1);
+  } finally {
+    if (!deps.sessions) await sessions.close?.();
   }
   const { rows, total } = summarizeUsage(all, by, flags.since);
   if (by === 'session') {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import { newestFirst, SESSIONS_SCHEMA_VERSION, type SessionRecord } from '../session-records.js';
 import { NewerSchemaError, type BackendCheck, type SessionChanges, type SessionsBackend } from '../sessions-backend.js';
@@ -5,6 +6,7 @@ import type { SessionStoreData } from '../session-store.js';
 import { parseRecord } from '../sessions-file-format.js';
 import { BoundedKind, KEY_PREFIX, type KindLimits } from './bounded-kinds.js';
 import type { RedisConnection } from './redis-connection.js';
+import { StoreUnavailableError } from '../store-unavailable.js';
 
 // Session records (with their usage by hour, model and client) shared by every replica, in Redis:
 //   codex-bridge:session:<id>   one record (JSON, without SessionStore data: chains and reasoning
@@ -33,6 +35,8 @@ export class RedisSessionsBackend implements SessionsBackend {
   constructor(
     private readonly redis: RedisConnection,
     limits?: KindLimits,
+    /** close() closes the connection too (a command's own). */
+    private readonly ownsConnection = false,
   ) {
     this.location = redis.store.display;
     this.sessions = new BoundedKind('sessions', limits);
@@ -95,13 +99,29 @@ export class RedisSessionsBackend implements SessionsBackend {
     return { removed: gone.length, left: all.length - gone.length };
   }
 
+  /** Reachable, how fast (the median of a few PINGs), which Redis, and how many sessions. */
   async check(): Promise<BackendCheck> {
     try {
       await this.checkSchema();
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const started = performance.now();
+        await this.redis.run((client) => client.ping());
+        times.push(performance.now() - started);
+      }
+      const latency = times.sort((a, b) => a - b)[2];
+      const info = await this.redis.run((client) => client.info('server'));
+      const version = /redis_version:(\S+)/.exec(info)?.[1];
       const count = await this.redis.run((client) => client.zcard(this.sessions.index));
-      return { level: 'ok', detail: `${this.location} (${count} session${count === 1 ? '' : 's'})` };
+      return {
+        level: 'ok',
+        detail: `${this.location} reachable, ${latency.toFixed(latency < 10 ? 2 : 0)} ms a round trip${version ? ` (Redis ${version})` : ''}; ${count} session${count === 1 ? '' : 's'}`,
+      };
     } catch (error) {
       if (error instanceof NewerSchemaError) return { level: 'fail', detail: error.message, fix: 'upgrade codex-bridge (this one leaves the store untouched)' };
+      if (error instanceof StoreUnavailableError) {
+        return { level: 'fail', detail: `${this.location} is unreachable (${error.reason})`, fix: `check that Redis runs at ${this.location} and that this machine reaches it` };
+      }
       return { level: 'fail', detail: (error as Error).message, fix: `check that Redis runs at ${this.location} and that this machine reaches it` };
     }
   }
@@ -110,6 +130,7 @@ export class RedisSessionsBackend implements SessionsBackend {
     await this.queue.catch(() => {});
     this.writer?.disconnect();
     this.writer = undefined;
+    if (this.ownsConnection) await this.redis.close();
   }
 
   /** The store's schema: set to ours if none; a newer one is refused (NewerSchemaError). */
