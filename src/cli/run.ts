@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { addQuirkFlag, addUpstreamFlags, addUpstreamTimeoutFlag } from './upstream-flags.js';
+import { addGatewayFlags } from './gateway-flags.js';
 
 interface RunCommandOptions {
   provider?: string;
@@ -11,6 +12,8 @@ interface RunCommandOptions {
   logFile?: string;
   quirk?: string[];
   upstreamTimeout?: string;
+  gateway?: string;
+  gatewayTokenEnv?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -26,6 +29,7 @@ export function registerRun(program: Command): void {
     .option('--verbose', 'log one line per request (method, model, status, ms, tokens) to stderr, and every 30 s while the upstream keeps silent (with the TUI, prefer --log-file)')
     .option('--log-file <path>', 'write those lines to this file (mode 0600) instead of stderr');
   addUpstreamTimeoutFlag(run);
+  addGatewayFlags(run);
   addQuirkFlag(run)
     .passThroughOptions()
     .addHelpText(

@@ -11,6 +11,7 @@ import type { BridgeOptions } from '../server/bridge-options.js';
 import type { BridgeServer } from '../server/create-bridge-server.js';
 import { buildModelCatalog } from './build-model-catalog.js';
 import { buildChildEnvironment } from './child-environment.js';
+import { resolveGateway, type GatewayFlags } from './gateway.js';
 import { codexCommandUsesProfile, withProfileArguments } from './codex-profile-arguments.js';
 import { commandNotFoundMessage, findCommand, isCodexCommand } from './find-command.js';
 import { FORWARDED_SIGNALS, launchChild, type RunningChild } from './launch-child.js';
@@ -22,7 +23,7 @@ import { sweepStaleProfiles } from './sweep-stale-profiles.js';
 import { newTemporaryProfileName } from './temporary-profile-name.js';
 import { codexHome, writeTemporaryProfile, type TemporaryProfile } from './write-temporary-profile.js';
 
-export interface RunFlags extends UpstreamFlags {
+export interface RunFlags extends UpstreamFlags, GatewayFlags {
   port?: string;
   verbose?: boolean;
   logFile?: string;
@@ -83,7 +84,9 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
   const err = deps.err ?? ((text: string) => process.stderr.write(text));
   const warn = (line: string) => err(`codex-bridge: ${line}\n`);
   checkForMisplacedOptions(command);
-  const selection = await resolveUpstreamOptions(flags, env).catch(misplacedOptionsInstead(command));
+  // A team's gateway (already a Responses API): Codex goes straight to it, no bridge is started here.
+  const gateway = await resolveGateway(flags, env);
+  const selection = gateway?.selection ?? (await resolveUpstreamOptions(flags, env).catch(misplacedOptionsInstead(command)));
   const port = parsePort(flags.port);
   const [program, ...args] = command;
   if (!program) throw new UsageError('no command given — codex-bridge run [options] -- codex [codex options]');
@@ -93,7 +96,7 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
   const usesProfile = isCodex && codexCommandUsesProfile(args);
   const profileName = newTemporaryProfileName();
   const childArgs = isCodex ? withProfileArguments(args, profileName) : [...args];
-  const token = randomBytes(32).toString('base64url');
+  const token = gateway?.selection.apiKey ?? randomBytes(32).toString('base64url');
   const options = buildBridgeOptions(selection, flags.quirk, {
     token,
     port,
@@ -129,7 +132,7 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
     const childEnvironment = (baseUrl: string) =>
       buildChildEnvironment({ env, apiKeyEnv: selection.apiKeyEnv, apiKey: selection.apiKey, token, baseUrl, isCodex });
 
-    const serverStarting = startServer(deps, options, selection.apiKeyEnv);
+    const serverStarting = gateway ? Promise.resolve(gatewayHandle(gateway.url)) : startServer(deps, options, selection.apiKeyEnv);
     const trustLoading: Promise<KeptTrust> = usesProfile ? loadTrust(deps, env, warn) : Promise.resolve({ decisions: [] });
     const template = usesProfile
       ? loadBundledModelTemplate({
@@ -178,6 +181,12 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
     for (const signal of FORWARDED_SIGNALS) process.off(signal, onSignal);
     logger.close();
   }
+}
+
+/** The gateway in the place of a bridge: there is nothing to start or stop. */
+function gatewayHandle(url: string): BridgeServerHandle {
+  const parsed = new URL(url);
+  return { url, port: Number(parsed.port), host: parsed.hostname, close: async () => {} };
 }
 
 /** Keeps the answers Codex gave during the run, and says so in one dim line. */
