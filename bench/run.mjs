@@ -60,6 +60,7 @@ const { benchFirstToken, benchLongStream, benchParallel } = await import('./lib/
 const { benchStartup } = await import('./lib/section-startup.mjs');
 const { benchRss, benchSessionsFile } = await import('./lib/section-sessions-memory.mjs');
 const { startServers } = await import('./lib/ways.mjs');
+const { benchStore } = await import('./lib/section-store.mjs');
 
 // ---------- main ----------
 
@@ -80,6 +81,7 @@ async function main() {
   }
   if (wants('sessions')) await benchSessionsFile();
   if (wants('rss')) await benchRss();
+  if (wants('store')) await benchStore();
 
   const results = {
     generatedAt: new Date().toISOString(),

@@ -45,6 +45,12 @@ const EXPECTED = [
   'rssGrowthMB',
   'rssFirstWindowGrowthMB',
   'rssGrowthCappedStoreMB',
+  'storeAddedApiTurnP50Ms',
+  'storeAddedApiTurnP99Ms',
+  'storeAddedCodexTurnP50Ms',
+  'storeRpsOneReplicaLocal',
+  'storeRpsOneReplica',
+  'storeRpsTwoReplicas',
 ];
 
 describe('npm run bench -- --quick', () => {

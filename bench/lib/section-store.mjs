@@ -1,0 +1,178 @@
+// `serve --store redis://…`: what sharing the state in Redis costs, and what replicas serve.
+// A real redis-server (append-only file, fsync every second, as a durable deployment would run it)
+// on a free port with its data in a temporary directory; `serve` processes with serve's own wiring
+// (bench/lib/serve-process.mjs); the mock upstream answering at once. Measured:
+// - the latency a request gains with the store on: the same turns, one at a time, interleaved
+//   between a replica with the local state and one with the store, for an API client's turn
+//   (store: true, continuing its previous_response_id chain) and a Codex turn (store: false, its
+//   40 KB first request, a thread-id);
+// - requests per second, API-client turns with 16 conversations in flight, for one replica with the
+//   local state, one with the store, and two with the store, each turn of a conversation sent to
+//   the next replica in turn (every other turn continues on the other replica).
+// Everything (client, mock, Redis, replicas) shares this machine's cores.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Pool } from 'undici';
+import { startProcess } from './children.mjs';
+import { codexFirstTurn } from './history.mjs';
+import { BENCH, CONFIG, deadline, log } from './options.mjs';
+import { details, figure } from './report.mjs';
+import { summary } from './stats.mjs';
+
+const TOKEN = 'bench-token-0123456789abcdef';
+const UPSTREAM_KEY = 'sk-bench-upstream-key';
+/** Ten content deltas, written at once: the upstream costs next to nothing. */
+const MODEL = 'bench-10x10@0';
+/** Turns of one API-client conversation before it starts over (its chain stays short). */
+const TURNS_PER_CONVERSATION = 8;
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startRedis(dir) {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise((resolve, reject) => {
+    let output = '';
+    child.once('error', (error) => reject(new Error(`cannot start redis-server (${error.message}); apt-get install redis-server`)));
+    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      if (output.includes('Ready to accept connections')) resolve();
+    });
+  });
+  child.stdout.resume();
+  return {
+    url: `redis://127.0.0.1:${port}/0`,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** A client of one replica: streamed turns, the new response's id read from response.created. */
+function replicaClient(origin) {
+  const pool = new Pool(origin, { connections: 32, keepAliveTimeout: 60_000 });
+  const headers = { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${TOKEN}` };
+  const send = async (body, extraHeaders = {}) => {
+    const started = performance.now();
+    const response = await pool.request({ path: '/v1/responses', method: 'POST', headers: { ...headers, ...extraHeaders }, body });
+    const text = await response.body.text();
+    const ms = performance.now() - started;
+    if (response.statusCode !== 200 || !text.includes('event: response.completed')) throw new Error(`${origin}: HTTP ${response.statusCode}: ${text.slice(0, 300)}`);
+    return { ms, id: /"response":\{"id":"(resp_[0-9a-f]+)"/.exec(text)?.[1] };
+  };
+  const codexBody = JSON.stringify({ ...codexFirstTurn(), model: MODEL, stream: true, store: false });
+  let thread = 0;
+  return {
+    /** One API-client turn continuing `previousId` (none: a new conversation). */
+    turn: (previousId, i) => send(JSON.stringify({ model: MODEL, stream: true, input: `turn ${i}: what next?`, ...(previousId && { previous_response_id: previousId }) })),
+    /** One Codex turn (a new thread each time, as many developers would send). */
+    codex: () => send(codexBody, { 'thread-id': `0197d6f2-0000-7000-8000-${String(thread++).padStart(12, '0')}` }),
+    close: () => pool.destroy(),
+  };
+}
+
+/** Requests per second: `conversations` API-client conversations in flight for `ms`, each turn to the next client in turn. */
+async function throughput(clients, conversations, ms) {
+  let done = 0;
+  let next = 0;
+  const until = Math.min(performance.now() + ms, deadline);
+  const started = performance.now();
+  const conversation = async () => {
+    while (performance.now() < until) {
+      let previous;
+      for (let i = 0; i < TURNS_PER_CONVERSATION && performance.now() < until; i++) {
+        previous = (await clients[next++ % clients.length].turn(previous, i)).id;
+        done++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: conversations }, conversation));
+  return done / ((performance.now() - started) / 1000);
+}
+
+export async function benchStore() {
+  const { requests, seconds, conversations } = CONFIG.store;
+  const dir = mkdtempSync(path.join(tmpdir(), 'codex-bridge-bench-store-'));
+  const redis = await startRedis(dir);
+  const mock = await startProcess(path.join(BENCH, 'lib/mock-upstream.mjs'));
+  const env = { BENCH_UPSTREAM: `${mock.origin}/v1`, BENCH_TOKEN: TOKEN, BENCH_UPSTREAM_KEY: UPSTREAM_KEY };
+  const serve = (extra) => startProcess(path.join(BENCH, 'lib/serve-process.mjs'), { env: { ...env, ...extra } });
+  const [local, shared, second] = await Promise.all([serve({ BENCH_HOME: path.join(dir, 'home') }), serve({ BENCH_STORE: redis.url }), serve({ BENCH_STORE: redis.url })]);
+  const clients = { local: replicaClient(local.origin), shared: replicaClient(shared.origin), second: replicaClient(second.origin) };
+  try {
+    // Warm-up: the handlers load, the connections open, the scripts are cached.
+    for (const client of Object.values(clients)) {
+      let previous;
+      for (let i = 0; i < 20; i++) previous = (await client.turn(i % TURNS_PER_CONVERSATION ? previous : undefined, i)).id;
+      await client.codex();
+    }
+
+    // Added latency: the same turns, interleaved, one at a time.
+    const ms = { local: { api: [], codex: [] }, shared: { api: [], codex: [] } };
+    const previous = { local: undefined, shared: undefined };
+    for (let i = 0; i < requests && performance.now() < deadline; i++) {
+      for (const name of i % 2 ? ['shared', 'local'] : ['local', 'shared']) {
+        const turn = await clients[name].turn(i % TURNS_PER_CONVERSATION ? previous[name] : undefined, i);
+        previous[name] = turn.id;
+        ms[name].api.push(turn.ms);
+        ms[name].codex.push((await clients[name].codex()).ms);
+      }
+    }
+    const s = Object.fromEntries(Object.entries(ms).map(([name, kinds]) => [name, { api: summary(kinds.api), codex: summary(kinds.codex) }]));
+    figure('storeAddedApiTurnP50Ms', {
+      label: `serve --store: latency added to an API client's turn (store: true, previous_response_id), p50 (${s.shared.api.n} each)`,
+      unit: 'ms',
+      value: s.shared.api.p50 - s.local.api.p50,
+      target: null,
+    });
+    figure('storeAddedApiTurnP99Ms', { label: '  the same, p99', unit: 'ms', value: s.shared.api.p99 - s.local.api.p99, target: null });
+    figure('storeAddedCodexTurnP50Ms', {
+      label: 'serve --store: latency added to a Codex turn (store: false, 40 KB request), p50',
+      unit: 'ms',
+      value: s.shared.codex.p50 - s.local.codex.p50,
+      target: null,
+    });
+
+    // Throughput.
+    const rps = {
+      local: await throughput([clients.local], conversations, seconds * 1000),
+      one: await throughput([clients.shared], conversations, seconds * 1000),
+      two: await throughput([clients.shared, clients.second], conversations, seconds * 1000),
+    };
+    figure('storeRpsOneReplicaLocal', {
+      label: `requests per second, one replica, local state (API-client turns, ${conversations} conversations at once)`,
+      unit: 'req/s',
+      value: rps.local,
+      target: null,
+    });
+    figure('storeRpsOneReplica', { label: '  one replica with --store', unit: 'req/s', value: rps.one, target: null });
+    figure('storeRpsTwoReplicas', { label: '  two replicas with --store (turns alternate between them)', unit: 'req/s', value: rps.two, target: null });
+    details.store = { requestsEach: s.shared.api.n, ms: s, rps, conversations, seconds, model: MODEL, redis: 'appendonly yes, appendfsync everysec' };
+    log(`store: API turn p50 local ${s.local.api.p50.toFixed(2)} / store ${s.shared.api.p50.toFixed(2)} ms; rps local ${rps.local.toFixed(0)}, one ${rps.one.toFixed(0)}, two ${rps.two.toFixed(0)}`);
+  } finally {
+    await Promise.all(Object.values(clients).map((client) => client.close()));
+    await Promise.all([local.stop(), shared.stop(), second.stop()]);
+    await mock.stop();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
