@@ -11,7 +11,7 @@
 //   the next replica in turn (every other turn continues on the other replica).
 // Everything (client, mock, Redis, replicas) shares this machine's cores.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,6 +29,12 @@ const UPSTREAM_KEY = 'sk-bench-upstream-key';
 const MODEL = 'bench-10x10@0';
 /** Turns of one API-client conversation before it starts over (its chain stays short). */
 const TURNS_PER_CONVERSATION = 8;
+
+/** CPU time a process has used so far, in ms (Linux: /proc/<pid>/stat, in clock ticks of 10 ms). */
+function cpuMsOf(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 async function freePort() {
   return new Promise((resolve, reject) => {
@@ -58,6 +64,7 @@ async function startRedis(dir) {
   child.stdout.resume();
   return {
     url: `redis://127.0.0.1:${port}/0`,
+    pid: child.pid,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -152,11 +159,27 @@ export async function benchStore() {
       target: null,
     });
 
-    // Throughput.
+    // Throughput, and where the two cores went meanwhile (each process's CPU time over the wall time).
+    const cpu = {};
+    const measured = async (name, targets, processes) => {
+      const clientBefore = process.cpuUsage();
+      const before = await Promise.all(processes.map(([, cpuMs]) => cpuMs()));
+      const started = performance.now();
+      const rate = await throughput(targets, conversations, seconds * 1000);
+      const wall = performance.now() - started;
+      const after = await Promise.all(processes.map(([, cpuMs]) => cpuMs()));
+      const used = process.cpuUsage(clientBefore);
+      cpu[name] = Object.fromEntries([
+        ...processes.map(([label], i) => [label, Math.round(((after[i] - before[i]) / wall) * 100)]),
+        ['client', Math.round(((used.user + used.system) / 1000 / wall) * 100)],
+      ]);
+      return rate;
+    };
+    const of = (label, pid) => [label, async () => cpuMsOf(pid)];
     const rps = {
-      local: await throughput([clients.local], conversations, seconds * 1000),
-      one: await throughput([clients.shared], conversations, seconds * 1000),
-      two: await throughput([clients.shared, clients.second], conversations, seconds * 1000),
+      local: await measured('local', [clients.local], [of('replica', local.pid), of('mock', mock.pid)]),
+      one: await measured('one', [clients.shared], [of('replica', shared.pid), of('redis', redis.pid), of('mock', mock.pid)]),
+      two: await measured('two', [clients.shared, clients.second], [of('replica 1', shared.pid), of('replica 2', second.pid), of('redis', redis.pid), of('mock', mock.pid)]),
     };
     figure('storeRpsOneReplicaLocal', {
       label: `requests per second, one replica, local state (API-client turns, ${conversations} conversations at once)`,
@@ -166,8 +189,9 @@ export async function benchStore() {
     });
     figure('storeRpsOneReplica', { label: '  one replica with --store', unit: 'req/s', value: rps.one, target: null });
     figure('storeRpsTwoReplicas', { label: '  two replicas with --store (turns alternate between them)', unit: 'req/s', value: rps.two, target: null });
-    details.store = { requestsEach: s.shared.api.n, ms: s, rps, conversations, seconds, model: MODEL, redis: 'appendonly yes, appendfsync everysec' };
+    details.store = { requestsEach: s.shared.api.n, ms: s, rps, cpuPercent: cpu, conversations, seconds, model: MODEL, redis: 'appendonly yes, appendfsync everysec' };
     log(`store: API turn p50 local ${s.local.api.p50.toFixed(2)} / store ${s.shared.api.p50.toFixed(2)} ms; rps local ${rps.local.toFixed(0)}, one ${rps.one.toFixed(0)}, two ${rps.two.toFixed(0)}`);
+    log(`store: CPU % of one core during each: ${JSON.stringify(cpu)}`);
   } finally {
     await Promise.all(Object.values(clients).map((client) => client.close()));
     await Promise.all([local.stop(), shared.stop(), second.stop()]);
