@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addCost, costOf, hourOf, legacyBucket, mergeBuckets, parseBuckets, requestBucket, type UsageBucket } from './session-usage.js';
+import { addCost, costOf, emptyUsage, hourOf, legacyBucket, mergeBuckets, parseBuckets, requestBucket, type UsageBucket } from './session-usage.js';
 
 const usage = (inputTokens: number) => ({ inputTokens, cachedTokens: 1, outputTokens: 2, reasoningTokens: 1 });
 const at = (iso: string) => Date.parse(iso);
@@ -43,5 +43,18 @@ describe('usage by hour and model', () => {
       { hour: '2026-05-01T09', model: 'm', requests: 3, ...usage(100), costUsd: null, unpricedRequests: 3 },
     ]);
     expect(legacyBucket('2026-05-01T09:20:00.000Z', 'm', 0, { inputTokens: 0, cachedTokens: 0, outputTokens: 0, reasoningTokens: 0 })).toEqual([]);
+  });
+});
+
+describe('buckets by client', () => {
+  it('keeps the requests of each client name apart, and reads the name back', () => {
+    const alice = requestBucket(Date.UTC(2026, 11, 3, 10), 'm', { ...emptyUsage(), inputTokens: 10 }, 0.1, 'alice');
+    const bob = requestBucket(Date.UTC(2026, 11, 3, 10, 30), 'm', { ...emptyUsage(), inputTokens: 20 }, 0.2, 'bob');
+    const merged = mergeBuckets([alice], [bob, alice]);
+    expect(merged.map((b) => [b.clientName, b.requests, b.inputTokens])).toEqual([
+      ['alice', 2, 20],
+      ['bob', 1, 20],
+    ]);
+    expect(parseBuckets(JSON.parse(JSON.stringify(merged)))).toEqual(merged);
   });
 });

@@ -124,3 +124,24 @@ describe('codex-bridge usage', () => {
     expect(json.total).toMatchObject({ key: 'total', inputTokens: 15_000, costUsd: 2 });
   });
 });
+
+describe('usage by client (the name of a gateway token)', () => {
+  it('groups by the name each request came with, the unnamed ones apart; the total is the same', () => {
+    const named = (hour: string, model: string, inputTokens: number, costUsd: number | null, clientName?: string): UsageBucket => ({
+      ...bucket(hour, model, inputTokens, costUsd),
+      ...(clientName && { clientName }),
+    });
+    const sessions = [
+      session('01a50000-0000-7000-8000-000000000003', 'team work', [named('2026-12-02T12', 'deepseek-chat', 1_000, 0.5, 'alice'), named('2026-12-02T12', 'deepseek-chat', 3_000, 1, 'bob')]),
+      session('01a60000-0000-7000-8000-000000000004', 'local work', [named('2026-12-03T12', 'deepseek-chat', 500, 0.25)]),
+    ];
+    const byClient = summarizeUsage(sessions, 'client');
+    expect(keyed(byClient.rows)).toEqual([
+      ['bob', 2, 3_000, 1, 0],
+      ['alice', 2, 1_000, 0.5, 0],
+      ['(no name)', 2, 500, 0.25, 0],
+    ]);
+    expect(byClient.total.inputTokens).toBe(summarizeUsage(sessions, 'day').total.inputTokens);
+    expect(sum(byClient.rows, 'inputTokens')).toBe(4_500);
+  });
+});
