@@ -185,10 +185,17 @@ export async function show(ctx: SessionsCommandContext, query: string, flags: { 
     ['requests', String(record.requests)],
     ['tokens', `${n(u.inputTokens)} in (${n(u.cachedTokens)} cached), ${n(u.outputTokens)} out (${n(u.reasoningTokens)} reasoning)`],
     ['cost', cost.costUsd === null ? 'unknown (no price for its model at its upstream)' : `${formatUsd(cost.costUsd)}${cost.unpricedRequests > 0 ? ` (${cost.unpricedRequests} of its requests had no price)` : ''}`],
+    // A gateway's named clients (serve --tokens) who made its requests.
+    ...clientsOf(record),
   ];
   const lines = rows.map(([label, value]) => `${c.bold(label.padEnd(9))} ${value}`);
   lines.push('', `${c.bold('resume'.padEnd(9))} ${resume.command ?? resume.reason}`);
   ctx.out(`${lines.join('\n')}\n`);
+}
+
+function clientsOf(record: SessionRecord): Array<[string, string]> {
+  const names = [...new Set(record.buckets.map((bucket) => bucket.clientName).filter((name): name is string => name !== undefined))];
+  return names.length > 0 ? [['clients', names.map(printable).join(', ')]] : [];
 }
 
 export async function remove(ctx: SessionsCommandContext, queries: string[]): Promise<void> {

@@ -82,6 +82,32 @@ describe('startServe', () => {
     }
   });
 
+  it('takes named clients from a token file: each token works, the names are printed, never the tokens', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const os = await import('node:os');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cb-serve-tokens-'));
+    try {
+      const tokens = path.join(dir, 'tokens');
+      writeFileSync(tokens, 'alice alice-token-0123456789\nbob bob-token-0123456789ab\n', { mode: 0o600 });
+      const { out, deps } = capture();
+      running = await startServe({ ...flags, host: '0.0.0.0', tokens }, { ...deps, env: baseEnv });
+      expect(out.slice(1)).toEqual([`clients: alice, bob (tokens from ${tokens})`]);
+      for (const token of ['alice-token-0123456789', 'bob-token-0123456789ab']) {
+        expect((await fetch(`${running.url}/models`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      }
+      expect((await fetch(`${running.url}/models`, { headers: { authorization: `Bearer ${running.token}` } })).status).toBe(401);
+      const both = await startServe({ ...flags, tokens }, { ...capture().deps, env: { ...baseEnv, CODEX_BRIDGE_TOKEN: 'also-a-token-0123456789' } }).catch((e: unknown) => e);
+      expect((both as Error).message).toMatch(/^both CODEX_BRIDGE_TOKEN and a token file are given — /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a --store that is not a redis:// URL, in one line', async () => {
+    await expect(startServe({ ...flags, store: 'http://cache:6379' }, { ...capture().deps, env: baseEnv })).rejects.toThrow(/^--store must be a redis:\/\/ or rediss:\/\/ URL/);
+    await expect(startServe(flags, { ...capture().deps, env: { ...baseEnv, CODEX_BRIDGE_STORE: 'cache:6379' } })).rejects.toThrow(/^CODEX_BRIDGE_STORE must be a redis/);
+  });
+
   it('turns option problems into usage errors', async () => {
     await expect(startServe({ ...flags, upstream: 'not a url' }, { ...capture().deps, env: baseEnv })).rejects.toBeInstanceOf(UsageError);
     await expect(startServe({ ...flags, apiKeyEnv: 'UNSET_VAR_FOR_TEST' }, { ...capture().deps, env: baseEnv })).rejects.toThrow(/UNSET_VAR_FOR_TEST is not set/);

@@ -132,6 +132,7 @@ describe('replicas sharing one store', () => {
     expect(chain?.requests).toBe(6);
     const shown = await cli(['sessions', 'show', chain!.id, '--store', redis.url], env);
     expect(shown.stdout).toMatch(/requests\s+6/);
+    expect(shown.stdout).toMatch(/clients\s+alice\n/);
     const bobSession = sessions.find((session) => session.title === 'bob asks')!;
     expect((await cli(['sessions', 'rm', bobSession.id, '--store', redis.url], env)).stdout).toBe('removed 1 session\n');
     expect(JSON.parse((await cli(['sessions', 'list', '--json', '--store', redis.url], env)).stdout)).toHaveLength(sessions.length - 1);
