@@ -247,8 +247,24 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
 
   /** Gives title requests still waiting their time, then places them (a `serve` may run for days). */
   let titleTimer: NodeJS.Timeout | undefined;
+  // A shared store: the conversation of a title request may be served by another replica. While
+  // titles wait, the Codex conversations written there lately are looked at every second.
+  let sharedTimer: NodeJS.Timeout | undefined;
+  const learnShared = async () => {
+    const recent = await backend!.recent!(now() - TITLE_WAIT_MS).catch(() => []);
+    for (const r of recent) if (r.client === 'codex' && !conversations.has(r.id)) conversations.set(r.id, { title: r.title, cwd: r.cwd, lastAt: Date.parse(r.updatedAt) });
+    placeTitles();
+    schedule();
+  };
   const schedule = (delay = flushDelayMs) => {
     if (disabled) return;
+    if (waitingTitles.length > 0 && backend?.recent && !sharedTimer && !closed) {
+      sharedTimer = setTimeout(() => {
+        sharedTimer = undefined;
+        void learnShared();
+      }, 1_000);
+      sharedTimer.unref();
+    }
     if (waitingTitles.length > 0 && !titleTimer && !closed) {
       titleTimer = setTimeout(() => {
         titleTimer = undefined;
@@ -411,6 +427,7 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
       } finally {
         if (timer) clearTimeout(timer);
         if (titleTimer) clearTimeout(titleTimer);
+        if (sharedTimer) clearTimeout(sharedTimer);
         timer = undefined;
         titleTimer = undefined;
         // If that last write failed, the exit handler gets one more (synchronous) try.

@@ -45,6 +45,8 @@ export interface SessionsBackend {
   updateOnExit?(changes: (landed: (writeId: string) => boolean) => SessionChanges, writeId: string): void;
   /** The state of the store for doctor, repairing nothing. */
   check(): Promise<BackendCheck>;
+  /** The sessions written since `sinceMs`, by anyone (a shared store: other replicas too). */
+  recent?(sinceMs: number): Promise<SessionRecord[]>;
   /** Lets go of its connection (a backend that holds none leaves it out). */
   close?(): Promise<void>;
 }

@@ -49,8 +49,16 @@ export class RedisSessionsBackend implements SessionsBackend {
   }
 
   async list(): Promise<SessionRecord[]> {
+    return this.read(await this.redis.run((client) => client.zrange(this.sessions.index, 0, -1)));
+  }
+
+  async recent(sinceMs: number): Promise<SessionRecord[]> {
+    return this.read(await this.redis.run((client) => client.zrangebyscore(this.sessions.index, sinceMs, '+inf')));
+  }
+
+  /** The records of `ids` that are still there, newest first. */
+  private async read(ids: string[]): Promise<SessionRecord[]> {
     await this.checkSchema();
-    const ids = await this.redis.run((client) => client.zrange(this.sessions.index, 0, -1));
     const records: SessionRecord[] = [];
     for (let start = 0; start < ids.length; start += PAGE) {
       const page = ids.slice(start, start + PAGE);

@@ -13,6 +13,8 @@ import { RedisConversationMemory } from './redis-conversation-memory.js';
 import { RedisSessionsBackend } from './redis-sessions-backend.js';
 import { RedisStateStore } from './redis-state-store.js';
 import { parseStoreUrl } from './store-url.js';
+import { openSessionRecorder } from '../session-recorder.js';
+import type { ResponseRecord } from '../response-record.js';
 
 // Each shared store against a real redis-server: what the in-memory stores promise, the limits,
 // concurrent writers, and a Redis that goes away and comes back.
@@ -225,6 +227,37 @@ describe('RedisSessionsBackend', () => {
     const backend = new RedisSessionsBackend(connect());
     await expect(backend.list()).rejects.toBeInstanceOf(NewerSchemaError);
     expect(await backend.check()).toMatchObject({ level: 'fail' });
+  });
+});
+
+describe('recorders of replicas sharing the store', () => {
+  const record = (thread: string, text: string, source: string): ResponseRecord => ({
+    responseId: `resp_${thread.slice(-4)}`,
+    conversation: thread,
+    model: 'm',
+    status: 'completed',
+    httpStatus: 200,
+    usage: { input_tokens: 10, output_tokens: 2, total_tokens: 12, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } },
+    inputItems: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text }] }],
+    headers: { 'thread-id': thread, 'session-id': thread, 'x-codex-turn-metadata': JSON.stringify({ thread_source: source, workspaces: { '/work/app': {} } }) },
+  });
+
+  it("puts a TUI title request served by one replica into its conversation, served by another", async () => {
+    const conversation = '01a70000-0000-7000-8000-000000000001';
+    const title = '01a70000-0000-7000-8000-000000000002';
+    const replicaA = new RedisSessionsBackend(connect());
+    const replicaB = new RedisSessionsBackend(connect());
+    const a = await openSessionRecorder({ upstreamHost: 'h', backend: replicaA, flushDelayMs: 0 });
+    const b = await openSessionRecorder({ upstreamHost: 'h', backend: replicaB, flushDelayMs: 0 });
+    // The title request ends first (the conversation's first request is still streaming elsewhere).
+    b.onResponse(record(title, 'Generate a concise, single-line task title.\nUser prompt:\nFix the flaky test', 'thread_title'));
+    a.onResponse(record(conversation, 'Fix the flaky test', 'user'));
+    await expect.poll(async () => (await replicaA.list()).map((s) => [s.id, s.requests]), { timeout: 10_000 }).toEqual([[conversation, 2]]);
+    await a.close();
+    await b.close();
+    expect((await replicaA.list()).map((s) => s.id)).toEqual([conversation]);
+    await replicaA.close();
+    await replicaB.close();
   });
 });
 
