@@ -101,7 +101,8 @@ describe('loadBundledModelTemplate', () => {
     expect(parseCatalog('{broken')).toBeUndefined();
   });
 
-  it.skipIf(!existsSync(realCodex))('gets a usable template from the installed Codex', async () => {
+  it('gets a usable template from the installed Codex (the dev dependency)', async () => {
+    expect(existsSync(realCodex), `${realCodex} is missing: run npm ci`).toBe(true);
     const template = await loadBundledModelTemplate({ codexPath: realCodex, env: process.env });
     expect(template).toBeDefined();
     expect(template!.base_instructions.length).toBeGreaterThan(1000);

@@ -7,7 +7,7 @@ import { startMockUpstream, type MockTurn, type MockUpstream } from '../helpers/
 import { ensureBuilt } from './ensure-built.js';
 import { messageText } from './fault-helpers.js';
 import { makeSandbox, runBridge, type Sandbox } from './sandbox.js';
-import { exitCodeOf, hasTmux, openTerminal, type Terminal } from './tui-driver.js';
+import { exitCodeOf, openTerminal, requireTmux, type Terminal } from './tui-driver.js';
 
 // The everyday loop in the interactive TUI, driven through tmux with the real Codex: the folder
 // trust question asked once across runs in a git repository (the answer kept by the bridge, the
@@ -34,7 +34,8 @@ const said = (req: ChatRequest, text: string) => req.messages.some((m) => m.role
 const isTitleRequest = (req: ChatRequest) => said(req, 'Generate a concise, single-line task title');
 const PROMPT = 'Say hello to the loop.';
 
-describe.skipIf(!hasTmux)('the everyday loop in the TUI (real Codex under tmux)', () => {
+describe('the everyday loop in the TUI (real Codex under tmux)', () => {
+  beforeAll(requireTmux);
   it('trust asked once across runs; run prints `codex-bridge resume <id>`; one session; resume reopens it', async () => {
     const s = (sandbox = makeSandbox());
     execFileSync('git', ['init', '-q', s.cwd]);

@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
 import { ensureBuilt } from './ensure-built.js';
 import { makeSandbox, type Sandbox } from './sandbox.js';
-import { exitCodeOf, hasTmux, openTerminal, type Terminal } from './tui-driver.js';
+import { exitCodeOf, openTerminal, requireTmux, type Terminal } from './tui-driver.js';
 
 // The interactive TUI, as a person would use it: `codex-bridge run -- codex` in a real terminal
 // (tmux), a prompt typed, the answer read off the screen, /quit.
@@ -25,7 +25,8 @@ afterEach(async () => {
   sandbox = undefined;
 });
 
-describe.skipIf(!hasTmux)('codex-bridge run -- codex (interactive TUI under tmux)', () => {
+describe('codex-bridge run -- codex (interactive TUI under tmux)', () => {
+  beforeAll(requireTmux);
   it('answers a typed prompt, shows no ⚠ badge, and /quit exits 0 leaving nothing behind', async () => {
     sandbox = makeSandbox();
     const s = sandbox;

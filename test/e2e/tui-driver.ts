@@ -3,7 +3,10 @@ import { bridgeBin, type Sandbox } from './sandbox.js';
 
 // Drives a command in a real terminal (tmux) as a person would: type, press Enter, read the screen.
 
-export const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+/** The TUI tests need tmux (.ci/run installs it): without it they fail saying so, never skip. */
+export function requireTmux(): void {
+  if (spawnSync('tmux', ['-V']).status !== 0) throw new Error('tmux is not installed; install it (apt-get install tmux) or run bash .ci/run');
+}
 
 export const quote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
 
