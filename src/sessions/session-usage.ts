@@ -11,12 +11,8 @@ export interface SessionUsage {
   reasoningTokens: number;
 }
 
-export interface UsageBucket {
-  /** The UTC hour the requests completed in: "2026-12-03T10". */
-  hour: string;
-  model: string;
-  /** The name of the client's token (`serve --tokens`); absent for a bridge with one token. */
-  clientName?: string;
+/** Requests, their tokens and their cost, summed. */
+export interface UsageTotals {
   requests: number;
   inputTokens: number;
   cachedTokens: number;
@@ -26,6 +22,14 @@ export interface UsageBucket {
   costUsd: number | null;
   /** Requests with no known price: their tokens are counted above, their cost is not. */
   unpricedRequests: number;
+}
+
+export interface UsageBucket extends UsageTotals {
+  /** The UTC hour the requests completed in: "2026-12-03T10". */
+  hour: string;
+  model: string;
+  /** The name of the client's token (`serve --tokens`); absent for a bridge with one token. */
+  clientName?: string;
 }
 
 export const emptyUsage = (): SessionUsage => ({ inputTokens: 0, outputTokens: 0, cachedTokens: 0, reasoningTokens: 0 });

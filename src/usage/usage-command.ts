@@ -1,7 +1,7 @@
 import { UsageError } from '../output/usage-error.js';
 import type { SessionRecord } from '../sessions/session-records.js';
 import type { SessionsBackend } from '../sessions/sessions-backend.js';
-import { addCost, hourStart, type UsageBucket } from '../sessions/session-usage.js';
+import { addCost, hourStart, type UsageBucket, type UsageTotals } from '../sessions/session-usage.js';
 import { columns, formatTokens, formatUsd, oneLine, paint, printable, wantsColor } from '../sessions/terminal-format.js';
 
 // What `codex-bridge usage` does (the flags are in src/cli/usage.ts): token totals and cost over
@@ -34,21 +34,12 @@ export interface UsageDeps {
   sessions?: SessionsBackend;
 }
 
-export interface UsageRow {
+export interface UsageRow extends UsageTotals {
   /** The day (YYYY-MM-DD), the model, or the session id. */
   key: string;
   /** For sessions: its title and its id's shortest unique prefix. */
   title?: string;
   shortId?: string;
-  requests: number;
-  inputTokens: number;
-  cachedTokens: number;
-  outputTokens: number;
-  reasoningTokens: number;
-  /** USD of the priced requests; null when none was priced. */
-  costUsd: number | null;
-  /** Requests with no known price (their tokens are counted, their cost is not). */
-  unpricedRequests: number;
 }
 
 const emptyRow = (key: string): UsageRow => ({ key, requests: 0, inputTokens: 0, cachedTokens: 0, outputTokens: 0, reasoningTokens: 0, costUsd: null, unpricedRequests: 0 });
