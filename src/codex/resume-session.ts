@@ -32,7 +32,8 @@ async function pickSession(sessions: SessionsBackend, query: string | undefined,
   try {
     all = await sessions.list();
   } catch (error) {
-    throw new UsageError(`cannot read the sessions (${(error as Error).message}) — codex-bridge doctor says why`, 1);
+    const { describePathError } = await import('../output/path-error.js');
+    throw new UsageError(describePathError(error) ?? `cannot read the sessions (${(error as Error).message}) — codex-bridge doctor says why`, 1);
   }
   if (flags.last) {
     const codex = all.filter((session) => session.client === 'codex');

@@ -95,8 +95,9 @@ async function guard<T>(file: string, action: () => Promise<T>): Promise<T> {
     if (error instanceof NewerSchemaError) throw new UsageError(error.message, 1);
     if (error instanceof StoreUnavailableError) throw new UsageError(`cannot reach ${error.store} (${error.reason}) — check that Redis runs there and this machine reaches it`, 1);
     if (error instanceof LockTimeoutError) throw new UsageError(`${error.message} — try again in a moment`, 1);
+    const { describePathError } = await import('../output/path-error.js');
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot use ${file}: ${code ?? (error as Error).message ?? error}`, 1);
+    throw new UsageError(describePathError(error) ?? `cannot use ${file}: ${code ?? (error as Error).message ?? error}`, 1);
   }
 }
 

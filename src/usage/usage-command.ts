@@ -98,12 +98,14 @@ export async function showUsage(deps: UsageDeps, flags: UsageFlags): Promise<voi
     sessions = deps.sessions ?? (await (await import('../sessions/open-sessions-backend.js')).openStoreBackend({ env, store: flags.store }));
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new UsageError(`cannot read the sessions (${(error as Error).message}) — codex-bridge doctor says why`, 1);
+    const { describePathError } = await import('../output/path-error.js');
+    throw new UsageError(describePathError(error) ?? `cannot read the sessions (${(error as Error).message}) — codex-bridge doctor says why`, 1);
   }
   try {
     all = await sessions.list();
   } catch (error) {
-    throw new UsageError(`cannot read the sessions (${(error as Error).message}) — codex-bridge doctor says why`, 1);
+    const { describePathError } = await import('../output/path-error.js');
+    throw new UsageError(describePathError(error) ?? `cannot read the sessions (${(error as Error).message}) — codex-bridge doctor says why`, 1);
   } finally {
     if (!deps.sessions) await sessions.close?.();
   }

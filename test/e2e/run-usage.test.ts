@@ -87,6 +87,24 @@ describe('codex-bridge run (usage errors)', () => {
     const config = await runBridge(sandbox, ['config', 'set', 'model', 'm'], { env: sandbox.env({ CODEX_BRIDGE_HOME: file }) });
     expect(config.exitCode).toBe(1);
     expect(config.stderr).toBe(`codex-bridge: cannot create the directory ${file}: it is a file, not a directory — point CODEX_BRIDGE_HOME at a directory you can write to (it is ${file})`);
+    // The commands that read the sessions say the same, not "cannot use …: EEXIST".
+    for (const args of [['sessions', 'list'], ['usage'], ['resume', '--last']]) {
+      const read = await runBridge(sandbox, args, { env: sandbox.env({ CODEX_BRIDGE_HOME: file }) });
+      expect([args.join(' '), read.exitCode, read.stderr]).toEqual([args.join(' '), 1, config.stderr]);
+    }
+  });
+
+  it('a reader that closes the pipe early (`| head`) ends the command quietly', async () => {
+    sandbox = makeSandbox();
+    const { spawn } = await import('node:child_process');
+    const { bridgeBin } = await import('./sandbox.js');
+    const child = spawn(process.execPath, [bridgeBin, '--help'], { env: sandbox.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Our end is closed before the command writes anything, so its first write finds no reader.
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.once('close', (exitCode) => resolve(exitCode)));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   });
 
   it('`sessions ls` is `sessions list`', async () => {
