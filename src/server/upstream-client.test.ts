@@ -5,6 +5,7 @@ import { normalizeBridgeOptions, type BridgeOptions } from './bridge-options.js'
 import { createUpstreamClient, parseRetryAfter, parseSseBatches, parseSseBytes } from './upstream-client.js';
 import { UpstreamConnectionError, type UpstreamClient, type UpstreamStreamEvent } from './upstream-types.js';
 import type { ChatRequest } from '../translate/types.js';
+import { closedPort } from '../../test/helpers/closed-port.js';
 
 const KEY = 'sk-secret-upstream-key-123456';
 const streamRequest: ChatRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }], stream: true };
@@ -212,13 +213,6 @@ describe('createUpstreamClient: retries', () => {
 });
 
 describe('createUpstreamClient: connection failures', () => {
-  async function closedPort(): Promise<number> {
-    const s = createServer();
-    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-    const { port } = s.address() as AddressInfo;
-    await new Promise<void>((resolve) => s.close(() => resolve()));
-    return port;
-  }
 
   it('throws UpstreamConnectionError naming host and reason for a refused connection, without retrying: it will not heal in seconds', async () => {
     const port = await closedPort();

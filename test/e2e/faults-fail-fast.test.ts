@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from './ensure-built.js';
 import { codexExec } from './fault-helpers.js';
 import { runBridge, sandboxAndMockPerTest } from './sandbox.js';
 import { MAX_FAILED_ATTEMPTS_PER_TURN } from '../../src/server/turn-failures.js';
+import { closedPort } from '../helpers/closed-port.js';
 
 // The real Codex through `codex-bridge run` against an upstream that is down or misconfigured:
 // it ends in seconds, with one line that names the upstream and the fix, and the bridge's retries
@@ -18,13 +17,6 @@ let release: (() => void) | undefined;
 const perTest = sandboxAndMockPerTest(KEY, () => release?.());
 beforeAll(ensureBuilt, 120_000);
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The lines of a --log-file, without their timestamps. */
 const logLines = (file: string): string[] =>

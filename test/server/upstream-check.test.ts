@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { normalizeBridgeOptions } from '../../src/server/bridge-options.js';
 import { startBridgeServer, type BridgeServer } from '../../src/server/create-bridge-server.js';
+import { closedPort } from '../helpers/closed-port.js';
 
 let bridge: BridgeServer | undefined;
 afterEach(async () => {
@@ -12,13 +13,6 @@ afterEach(async () => {
   bridge = undefined;
 });
 
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 describe('the upstream check at start-up', () => {
   it('a dead upstream: one line with the fix, logged before any request', async () => {
