@@ -10,7 +10,7 @@ const { startBridgeServer } = await import(new URL('server/create-bridge-server.
 
 const deps = {};
 if (process.env.BENCH_MAX_RESPONSES) {
-  const { SessionStore } = await import(new URL('sessions/session-store.js', dist).href);
+  const { SessionStore } = await import(new URL('state/session-store.js', dist).href);
   deps.store = new SessionStore({ maxResponses: Number(process.env.BENCH_MAX_RESPONSES) });
 }
 const server = await startBridgeServer(

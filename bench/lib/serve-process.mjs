@@ -15,7 +15,7 @@ const options = normalizeBridgeOptions({
 
 let server;
 if (process.env.BENCH_STORE) {
-  const { parseStoreUrl } = await import(new URL('sessions/redis/store-url.js', dist).href);
+  const { parseStoreUrl } = await import(new URL('storage/store-url.js', dist).href);
   const { startSharedServe } = await import(new URL('server/serve-shared-store.js', dist).href);
   server = await startSharedServe(options, { store: parseStoreUrl(process.env.BENCH_STORE), warn: (line) => process.stderr.write(`bench serve: ${line}\n`) });
 } else {

@@ -16,7 +16,7 @@ import { summary } from './stats.mjs';
 const dist = new URL('../../dist/', import.meta.url);
 const load = async () => ({
   ...(await import(new URL('sessions/session-recorder.js', dist).href)),
-  ...(await import(new URL('sessions/session-store.js', dist).href)),
+  ...(await import(new URL('state/session-store.js', dist).href)),
 });
 
 function codexTurn(session, turn) {

@@ -6,7 +6,7 @@ import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { openSessionRecorder } from '../sessions/session-recorder.js';
 import type { SessionRecord } from '../sessions/session-records.js';
 import { serializeSessionsFile } from '../sessions/sessions-file-format.js';
-import { SessionStore } from '../sessions/session-store.js';
+import { SessionStore } from '../state/session-store.js';
 import type { ResponseRecord } from '../server/handle-responses.js';
 import { parseAge, registerSessions } from './sessions.js';
 import { formatAge, formatTokens, formatUsd, wantsColor } from '../sessions/sessions-command.js';

@@ -10,10 +10,10 @@ import { createUpstreamClient } from './upstream-client.js';
 import { makeSecretRedactor } from './redact-secrets.js';
 import type { PreconnectFailure, UpstreamClient } from './upstream-types.js';
 import type { ResponseRecord } from '../sessions/response-record.js';
-import { SessionStore, type ConversationMemory } from '../sessions/session-store.js';
-import { StoreUnavailableError } from '../sessions/store-unavailable.js';
-import { MemoryStateStore } from '../sessions/memory-state-store.js';
-import type { ResponsesStateStore } from '../sessions/responses-state-store.js';
+import { SessionStore, type ConversationMemory } from '../state/session-store.js';
+import { StoreUnavailableError } from '../storage/store-unavailable.js';
+import { MemoryStateStore } from '../state/memory-state-store.js';
+import type { ResponsesStateStore } from '../state/responses-state-store.js';
 import { handleStoredState, type StoredStateRoute } from './handle-stored-state.js';
 import { StateWrites } from './state-writes.js';
 

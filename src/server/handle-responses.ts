@@ -12,7 +12,7 @@ import { FINAL_ERROR_CODE } from '../translate/map-upstream-error.js';
 import { refusedParameter, withoutParameter } from '../providers/quirks/adaptive-parameter-fallback.js';
 import { refusedMessageShape } from '../providers/quirks/adaptive-message-shape.js';
 import { upstreamAdaptationFor } from '../providers/quirks/upstream-adaptation.js';
-import type { ConversationMemory } from '../sessions/session-store.js';
+import type { ConversationMemory } from '../state/session-store.js';
 import type { ResponseRecord } from '../sessions/response-record.js';
 import { convertToChatRequest } from '../translate/convert-to-chat-request.js';
 import { convertToChatMessages } from '../translate/convert-to-chat-messages.js';
@@ -21,7 +21,7 @@ import { convertChatResponseToChunk, convertChatResponseToResponse } from '../tr
 import { TranslationError } from '../translate/translation-error.js';
 import type { ChatResponse, ResponsesRequest, ResponsesResponse } from '../translate/types.js';
 import { responseRequestFields } from '../translate/response-resource.js';
-import type { ResponsesStateStore } from '../sessions/responses-state-store.js';
+import type { ResponsesStateStore } from '../state/responses-state-store.js';
 import { prepareResponsesInput } from './prepare-responses-input.js';
 import { recordResponseState } from './record-response-state.js';
 import type { StateWrites } from './state-writes.js';

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ConversationMemory } from '../sessions/session-store.js';
-import type { ConversationObject, ResponsesStateStore, StoredItem } from '../sessions/responses-state-store.js';
+import type { ConversationMemory } from '../state/session-store.js';
+import type { ConversationObject, ResponsesStateStore, StoredItem } from '../state/responses-state-store.js';
 import { convertToChatMessages } from '../translate/convert-to-chat-messages.js';
 import { itemsForStorage, referencedItemIds, resolveItemReferences } from '../translate/stored-items.js';
 import { TranslationError } from '../translate/translation-error.js';

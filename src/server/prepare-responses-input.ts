@@ -1,5 +1,5 @@
-import type { ConversationMemory } from '../sessions/session-store.js';
-import type { ResponsesStateStore } from '../sessions/responses-state-store.js';
+import type { ConversationMemory } from '../state/session-store.js';
+import type { ResponsesStateStore } from '../state/responses-state-store.js';
 import { normalizeInput } from '../translate/convert-to-chat-request.js';
 import { conversationIdOf } from '../translate/response-resource.js';
 import { referencedItemIds, resolveItemReferences } from '../translate/stored-items.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ResponsesStateStore } from '../sessions/responses-state-store.js';
+import type { ResponsesStateStore } from '../state/responses-state-store.js';
 import { itemsForStorage } from '../translate/stored-items.js';
 import type { ResponsesInputItem, ResponsesResponse, ResponsesStoredItem } from '../translate/types.js';
 import type { StateWrites } from './state-writes.js';

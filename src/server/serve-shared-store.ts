@@ -1,6 +1,6 @@
 import type { BridgeOptions } from './bridge-options.js';
 import type { BridgeServer } from './create-bridge-server.js';
-import type { StoreUrl } from '../sessions/redis/store-url.js';
+import type { StoreUrl } from '../storage/store-url.js';
 
 // `serve --store redis://…`: the bridge with all its conversation state in the Redis that its
 // replicas share (src/sessions/redis/): stored responses and conversations, chains and reasoning,
@@ -18,7 +18,7 @@ const FIRST_CONNECT_MS = 3_000;
 
 export async function startSharedServe(options: BridgeOptions, shared: SharedServeOptions): Promise<BridgeServer> {
   const { startBridgeServer } = await import('./create-bridge-server.js');
-  const { openSharedStore } = await import('../sessions/redis/open-shared-store.js');
+  const { openSharedStore } = await import('./open-shared-store.js');
   const { withSharedRecorder } = await import('../sessions/shared-recorder.js');
   const store = openSharedStore(shared.store, { warn: shared.warn, log: options.log });
   await store.connection.waitReady(FIRST_CONNECT_MS);

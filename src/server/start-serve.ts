@@ -3,7 +3,7 @@ import type { BridgeOptions } from './bridge-options.js';
 import { buildBridgeOptions } from './build-bridge-options.js';
 import { isLoopbackHost } from './guard-request.js';
 import { readTokenFile, type ClientToken } from './client-tokens.js';
-import type { StoreUrl } from '../sessions/redis/store-url.js';
+import type { StoreUrl } from '../storage/store-url.js';
 import { resolveUpstreamOptions } from '../config/resolve-upstream-options.js';
 import { resolveUpstreamTimeout } from '../config/upstream-timeout.js';
 import { dimLine } from '../output/dim-line.js';
@@ -117,7 +117,7 @@ async function gatewaySettings(flags: ServeFlags, env: NodeJS.ProcessEnv, envTok
   const tokensFile = flags.tokens ?? (env.CODEX_BRIDGE_TOKENS_FILE || undefined);
   let store: StoreUrl | undefined;
   if (storeText !== undefined) {
-    const { parseStoreUrl } = await import('../sessions/redis/store-url.js');
+    const { parseStoreUrl } = await import('../storage/store-url.js');
     store = parseStoreUrl(storeText, flags.store === undefined ? 'CODEX_BRIDGE_STORE' : '--store');
   }
   let clients: ClientToken[] | undefined;

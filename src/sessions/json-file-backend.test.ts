@@ -6,7 +6,8 @@ import { JsonFileBackend, type JsonFileBackendOptions } from './json-file-backen
 import type { SessionRecord } from './session-records.js';
 import { parseSessionsFile } from './sessions-file-format.js';
 import { NewerSchemaError, type SessionChanges } from './sessions-backend.js';
-import { ensurePrivateDirectory, sessionsFilePath, sessionsHome } from './sessions-home.js';
+import { sessionsFilePath, sessionsHome } from './sessions-home.js';
+import { ensurePrivateDirectory } from '../storage/private-directory.js';
 
 const tempDir = tempDirsPerTest('cb-sessions-file-');
 let root: string;

@@ -4,7 +4,7 @@ import { open, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type WriteFileAtomic from 'write-file-atomic';
-import { withFileLock, withFileLockSync, type LockOptions } from './file-lock.js';
+import { withFileLock, withFileLockSync, type LockOptions } from '../storage/file-lock.js';
 import { legacyJournalPathOf, readLegacyJournal, replayJournal } from './legacy-journal.js';
 import {
   applyCaps,
@@ -18,7 +18,7 @@ import {
 } from './session-records.js';
 import { parseSessionsFile, SessionsFileEncoder } from './sessions-file-format.js';
 import { NewerSchemaError, newWriteId, stderrWarn, type BackendCheck, type SessionChanges, type SessionsBackend, type Warn } from './sessions-backend.js';
-import { ensurePrivateDirectory } from './sessions-home.js';
+import { ensurePrivateDirectory } from '../storage/private-directory.js';
 
 // Every session in one JSON file, sessions.json (0600, in a 0700 directory), one record per line.
 // Readers read it whole. Writers read, merge and write it under a lock (file-lock.ts), and replace it

@@ -6,7 +6,7 @@ import { JsonFileBackend } from './json-file-backend.js';
 import { storeDataOf, type SessionRecord } from './session-records.js';
 import { parseRecord, parseSessionsFile } from './sessions-file-format.js';
 import { NewerSchemaError } from './sessions-backend.js';
-import { SessionStore } from './session-store.js';
+import { SessionStore } from '../state/session-store.js';
 
 // sessions.json and sessions.json.journal exactly as the version that kept a journal left them
 // (test/fixtures/sessions-journal-v1, made by that version's own recorder): the store folds them

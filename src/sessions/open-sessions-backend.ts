@@ -26,9 +26,9 @@ export async function openStoreBackend(options: OpenSessionsBackendOptions & { s
   const env = options.env ?? process.env;
   const given = options.store ?? (env.CODEX_BRIDGE_STORE || undefined);
   if (given === undefined) return openSessionsBackend(options);
-  const { parseStoreUrl } = await import('./redis/store-url.js');
+  const { parseStoreUrl } = await import('../storage/store-url.js');
   const store = parseStoreUrl(given, options.store === undefined ? 'CODEX_BRIDGE_STORE' : '--store');
-  const { RedisConnection } = await import('./redis/redis-connection.js');
-  const { RedisSessionsBackend } = await import('./redis/redis-sessions-backend.js');
+  const { RedisConnection } = await import('../storage/redis-connection.js');
+  const { RedisSessionsBackend } = await import('./redis-sessions-backend.js');
   return new RedisSessionsBackend(new RedisConnection(store), undefined, true);
 }

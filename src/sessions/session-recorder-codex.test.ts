@@ -10,7 +10,7 @@ import type { ResponseRecord } from './response-record.js';
 import { costOf } from './session-usage.js';
 import { openSessionRecorder, savedUpstreamUrl, withSessionRecorder } from './session-recorder.js';
 import { sessionsFilePath } from './sessions-home.js';
-import { SessionStore } from './session-store.js';
+import { SessionStore } from '../state/session-store.js';
 
 // What the recorder makes of Codex's own requests (codex-requests.ts) and what it keeps for
 // `resume` and `usage`, behind a real bridge server and a mock upstream, replaying what Codex 0.171

@@ -10,7 +10,7 @@ import { openSessionRecorder, withSessionRecorder } from './session-recorder.js'
 import { parseSessionsFile } from './sessions-file-format.js';
 import { JsonFileBackend } from './json-file-backend.js';
 import { sessionsFilePath } from './sessions-home.js';
-import { SessionStore } from './session-store.js';
+import { SessionStore } from '../state/session-store.js';
 
 // The recorder behind a real bridge server and a mock upstream: what lands in sessions.json, and
 // that a restarted bridge continues a previous_response_id chain from it.

@@ -1,8 +1,8 @@
 import { preloadPrices, priceRequest } from '../pricing/price-request.js';
 import { requestRole, titleMatches } from './codex-requests.js';
 import type { ResponseRecord } from './response-record.js';
-import { SessionStore, type ConversationMemory } from './session-store.js';
-import { LockTimeoutError } from './file-lock.js';
+import { SessionStore, type ConversationMemory } from '../state/session-store.js';
+import { LockTimeoutError } from '../storage/file-lock.js';
 import { openSessionsBackend } from './open-sessions-backend.js';
 import {
   addUsage,

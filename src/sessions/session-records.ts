@@ -1,4 +1,4 @@
-import type { SessionStoreData, StoredResponse } from './session-store.js';
+import type { SessionStoreData, StoredResponse } from '../state/session-store.js';
 import { addUsage, costOf, mergeBuckets, type SessionUsage, type UsageBucket } from './session-usage.js';
 
 export { addUsage, emptyUsage, usageFromResponses, type SessionUsage, type UsageBucket } from './session-usage.js';

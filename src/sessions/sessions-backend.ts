@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SessionRecord } from './session-records.js';
-import type { SessionStoreData } from './session-store.js';
+import type { SessionStoreData } from '../state/session-store.js';
 
 // Where session records are kept, behind one small interface, so that the recorder, the `sessions`
 // commands and doctor don't depend on how: one JSON file (json-file-backend.ts), or the Redis shared

@@ -2,7 +2,7 @@ import { UsageError } from '../output/usage-error.js';
 import { whyNotResumable } from './resumable.js';
 import type { SessionRecord } from './session-records.js';
 import type { SessionsBackend } from './sessions-backend.js';
-import { formatAge, formatTokens, formatUsd, oneLine, paint as loadPaint, printable, truncate, wantsColor, columns } from './terminal-format.js';
+import { formatAge, formatTokens, formatUsd, oneLine, paint as loadPaint, printable, truncate, wantsColor, columns } from '../output/terminal-format.js';
 
 // What `codex-bridge sessions list|show|rm|prune|clear|path` do (their flags are in
 // src/cli/sessions.ts): what was run through the bridge, what it cost, and how to resume it, from
@@ -22,7 +22,7 @@ export interface SessionsCommandDeps {
   now?: () => number;
 }
 
-export { formatAge, formatTokens, formatUsd, wantsColor } from './terminal-format.js';
+export { formatAge, formatTokens, formatUsd, wantsColor } from '../output/terminal-format.js';
 
 /** What `sessions show` and the end of `run` print to continue a session, or why it cannot be. */
 export function resumeCommand(record: SessionRecord, shortId: string = record.id): { command?: string; reason?: string } {
@@ -86,8 +86,8 @@ export async function closing(ctx: SessionsCommandContext, action: (ctx: Session
 /** Turns the backend's failures into one clear line and exit 1. */
 async function guard<T>(file: string, action: () => Promise<T>): Promise<T> {
   const { NewerSchemaError } = await import('./sessions-backend.js');
-  const { LockTimeoutError } = await import('./file-lock.js');
-  const { StoreUnavailableError } = await import('./store-unavailable.js');
+  const { LockTimeoutError } = await import('../storage/file-lock.js');
+  const { StoreUnavailableError } = await import('../storage/store-unavailable.js');
   try {
     return await action();
   } catch (error) {

@@ -1,4 +1,4 @@
-import type { StoredResponse } from './session-store.js';
+import type { StoredResponse } from '../state/session-store.js';
 import {
   clientOfId,
   isEmptySlice,

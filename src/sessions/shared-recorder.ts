@@ -1,4 +1,4 @@
-import type { ConversationMemory } from './session-store.js';
+import type { ConversationMemory } from '../state/session-store.js';
 import { openSessionRecorder, type RecordingDeps, type SessionRecorderOptions } from './session-recorder.js';
 import type { SessionsBackend } from './sessions-backend.js';
 

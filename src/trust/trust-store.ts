@@ -103,8 +103,8 @@ export class JsonFileTrustStore implements TrustStore {
   /** Read-change-write under the lock; `change` returns the new list, or undefined to leave the file. */
   private async rewrite(change: (current: TrustDecision[]) => TrustDecision[] | undefined): Promise<void> {
     // Loaded for writing only: `run` reads the answers before it spawns Codex.
-    const { withFileLock } = await import('../sessions/file-lock.js');
-    const { ensurePrivateDirectory } = await import('../sessions/sessions-home.js');
+    const { withFileLock } = await import('../storage/file-lock.js');
+    const { ensurePrivateDirectory } = await import('../storage/private-directory.js');
     ensurePrivateDirectory(path.dirname(this.location));
     await withFileLock(this.location, {}, async () => {
       const next = change(await readDecisions(this.location));

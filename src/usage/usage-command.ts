@@ -2,7 +2,7 @@ import { UsageError } from '../output/usage-error.js';
 import type { SessionRecord } from '../sessions/session-records.js';
 import type { SessionsBackend } from '../sessions/sessions-backend.js';
 import { addCost, hourStart, type UsageBucket, type UsageTotals } from '../sessions/session-usage.js';
-import { columns, formatTokens, formatUsd, oneLine, paint, printable, wantsColor } from '../sessions/terminal-format.js';
+import { columns, formatTokens, formatUsd, oneLine, paint, printable, wantsColor } from '../output/terminal-format.js';
 
 // What `codex-bridge usage` does (the flags are in src/cli/usage.ts): token totals and cost over
 // time, by day (in the local time zone), model, session or client (the name of a gateway's token,

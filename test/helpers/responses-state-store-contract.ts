@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { buildResponseResource } from '../../src/translate/response-resource.js';
-import type { KeptResponse, ResponsesStateStore, StoredItem } from '../../src/sessions/responses-state-store.js';
+import type { KeptResponse, ResponsesStateStore, StoredItem } from '../../src/state/responses-state-store.js';
 
 // What every ResponsesStateStore promises, whatever keeps it (memory, Redis): one suite, run by each
 // backend's test file with a factory for its store.

@@ -2,7 +2,7 @@
 import { afterEach } from 'vitest';
 import { startBridgeServer } from '../../src/server/create-bridge-server.js';
 import { normalizeBridgeOptions, type BridgeOptions } from '../../src/server/bridge-options.js';
-import { SessionStore } from '../../src/sessions/session-store.js';
+import { SessionStore } from '../../src/state/session-store.js';
 import { startMockUpstream, type MockUpstreamOptions } from '../helpers/mock-upstream.js';
 
 export const TOKEN = 'test-token-0123456789';

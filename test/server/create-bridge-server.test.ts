@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { pathnameOf, startBridgeServer, type BridgeServer } from '../../src/server/create-bridge-server.js';
 import { normalizeBridgeOptions, type BridgeOptions } from '../../src/server/bridge-options.js';
 import type { UpstreamCallOptions, UpstreamClient, UpstreamReply } from '../../src/server/upstream-types.js';
-import { SessionStore } from '../../src/sessions/session-store.js';
+import { SessionStore } from '../../src/state/session-store.js';
 import type { ChatRequest } from '../../src/translate/types.js';
 
 const TOKEN = 'bridge-token-for-tests-0123';

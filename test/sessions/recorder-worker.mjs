@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { openSessionRecorder } from '../../dist/sessions/session-recorder.js';
-import { SessionStore } from '../../dist/sessions/session-store.js';
+import { SessionStore } from '../../dist/state/session-store.js';
 
 const options = JSON.parse(process.argv[2]);
 const store = new SessionStore();

@@ -1,8 +1,8 @@
 import type { ReasoningLookup } from '../../translate/convert-to-chat-messages.js';
 import type { ChatMessage, ResponsesInputItem } from '../../translate/types.js';
 import { callKey, reasoningEntries, textKey, type ConversationMemory, type StoredResponse } from '../session-store.js';
-import { BoundedKind, type KindLimits } from './bounded-kinds.js';
-import { queueScript, runScript, type RedisConnection } from './redis-connection.js';
+import { BoundedKind, type KindLimits } from '../../storage/bounded-kinds.js';
+import { queueScript, runScript, type RedisConnection } from '../../storage/redis-connection.js';
 
 // The previous_response_id chains and the reasoning side channel of every `serve --store` replica,
 // in Redis, read afresh on every request (a replica keeps none of it):

@@ -1,9 +1,9 @@
-import type { Warn } from '../sessions-backend.js';
-import { RedisConnection } from './redis-connection.js';
-import { RedisConversationMemory } from './redis-conversation-memory.js';
-import { RedisSessionsBackend } from './redis-sessions-backend.js';
-import { RedisStateStore } from './redis-state-store.js';
-import type { StoreUrl } from './store-url.js';
+import type { Warn } from '../sessions/sessions-backend.js';
+import { RedisConnection } from '../storage/redis-connection.js';
+import { RedisConversationMemory } from '../state/redis/redis-conversation-memory.js';
+import { RedisSessionsBackend } from '../sessions/redis-sessions-backend.js';
+import { RedisStateStore } from '../state/redis/redis-state-store.js';
+import type { StoreUrl } from '../storage/store-url.js';
 
 // Everything `serve --store redis://…` keeps, on one connection: session records (the recorder's
 // backend), stored responses and conversations (the server's ResponsesStateStore), and the

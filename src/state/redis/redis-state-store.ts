@@ -1,6 +1,6 @@
 import type { ConversationObject, KeptResponse, ResponsesStateStore, StoredItem } from '../responses-state-store.js';
-import { BoundedKind, KEY_PREFIX, type KindLimits } from './bounded-kinds.js';
-import { queueScript, runScript, type RedisConnection } from './redis-connection.js';
+import { BoundedKind, KEY_PREFIX, type KindLimits } from '../../storage/bounded-kinds.js';
+import { queueScript, runScript, type RedisConnection } from '../../storage/redis-connection.js';
 
 // The ResponsesStateStore of every `serve --store redis://…` replica, in Redis:
 //   codex-bridge:response:<id>               a stored response and its input items (JSON)

@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
-import { newestFirst, SESSIONS_SCHEMA_VERSION, type SessionRecord } from '../session-records.js';
-import { NewerSchemaError, type BackendCheck, type SessionChanges, type SessionsBackend } from '../sessions-backend.js';
-import type { SessionStoreData } from '../session-store.js';
-import { parseRecord } from '../sessions-file-format.js';
-import { BoundedKind, KEY_PREFIX, type KindLimits } from './bounded-kinds.js';
-import type { RedisConnection } from './redis-connection.js';
-import { StoreUnavailableError } from '../store-unavailable.js';
+import { newestFirst, SESSIONS_SCHEMA_VERSION, type SessionRecord } from './session-records.js';
+import { NewerSchemaError, type BackendCheck, type SessionChanges, type SessionsBackend } from './sessions-backend.js';
+import type { SessionStoreData } from '../state/session-store.js';
+import { parseRecord } from './sessions-file-format.js';
+import { BoundedKind, KEY_PREFIX, type KindLimits } from '../storage/bounded-kinds.js';
+import type { RedisConnection } from '../storage/redis-connection.js';
+import { StoreUnavailableError } from '../storage/store-unavailable.js';
 
 // Session records (with their usage by hour, model and client) shared by every replica, in Redis:
 //   codex-bridge:session:<id>   one record (JSON, without SessionStore data: chains and reasoning

@@ -1,8 +1,10 @@
 import { Redis, type ChainableCommander } from 'ioredis';
-import { StoreUnavailableError } from '../store-unavailable.js';
-import type { Warn } from '../sessions-backend.js';
+import { StoreUnavailableError } from './store-unavailable.js';
+
+/** A one-line warning, said to the user (a store's outage and return). */
+type Warn = (line: string) => void;
 import type { BoundedKind, BoundedMode } from './bounded-kinds.js';
-import { SCRIPTS, type ScriptName } from './scripts.js';
+import { SCRIPTS, type ScriptName } from './redis-scripts.js';
 import type { StoreUrl } from './store-url.js';
 
 // One connection to the shared store, through ioredis. A command never waits for a Redis that is

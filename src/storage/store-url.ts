@@ -1,4 +1,4 @@
-import { UsageError } from '../../output/usage-error.js';
+import { UsageError } from '../output/usage-error.js';
 
 // `--store redis://[user:password@]host[:port][/db]` (or rediss:// for TLS), also CODEX_BRIDGE_STORE.
 // What is shown (logs, doctor, errors) is `display`: never the password.

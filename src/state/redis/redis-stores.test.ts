@@ -3,17 +3,17 @@ import { Redis } from 'ioredis';
 import { startRedisServer, type RedisServer } from '../../../test/helpers/redis-server.js';
 import { tempDirsPerTest } from '../../../test/helpers/temp-dirs.js';
 import { conversation, itKeepsWhatAResponsesStateStorePromises, kept, message } from '../../../test/helpers/responses-state-store-contract.js';
-import { mergeRecord, emptyUsage } from '../session-records.js';
-import { NewerSchemaError } from '../sessions-backend.js';
-import { StoreUnavailableError } from '../store-unavailable.js';
-import { BoundedKind, DEFAULT_LIMITS } from './bounded-kinds.js';
-import { RedisConnection } from './redis-connection.js';
+import { mergeRecord, emptyUsage } from '../../sessions/session-records.js';
+import { NewerSchemaError } from '../../sessions/sessions-backend.js';
+import { StoreUnavailableError } from '../../storage/store-unavailable.js';
+import { BoundedKind, DEFAULT_LIMITS } from '../../storage/bounded-kinds.js';
+import { RedisConnection } from '../../storage/redis-connection.js';
 import { RedisConversationMemory } from './redis-conversation-memory.js';
-import { RedisSessionsBackend } from './redis-sessions-backend.js';
+import { RedisSessionsBackend } from '../../sessions/redis-sessions-backend.js';
 import { RedisStateStore } from './redis-state-store.js';
-import { parseStoreUrl } from './store-url.js';
-import { openSessionRecorder } from '../session-recorder.js';
-import type { ResponseRecord } from '../response-record.js';
+import { parseStoreUrl } from '../../storage/store-url.js';
+import { openSessionRecorder } from '../../sessions/session-recorder.js';
+import type { ResponseRecord } from '../../sessions/response-record.js';
 
 // Each shared store against a real redis-server: what the in-memory stores promise, the limits,
 // concurrent writers, and a Redis that goes away and comes back.
