@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+// The tests a mutation run of one folder uses (MUTATE_TESTS, set by mutate.mjs): the folder's own
+// unit tests and the suites that exercise it, never the end-to-end ones (which run dist/, not the
+// mutated sources).
+export default defineConfig({
+  root: fileURLToPath(new URL('../..', import.meta.url)),
+  test: {
+    include: (process.env.MUTATE_TESTS ?? '').split(',').filter(Boolean),
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+  },
+});
