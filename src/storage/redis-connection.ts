@@ -1,17 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import { Redis, type ChainableCommander } from 'ioredis';
 import { StoreUnavailableError } from './store-unavailable.js';
+import { KEY_PREFIX, type BoundedKind, type BoundedMode } from './bounded-kinds.js';
+import { SCRIPTS, type ScriptName } from './redis-scripts.js';
+import type { StoreUrl } from './store-url.js';
 
 /** A one-line warning, said to the user (a store's outage and return). */
 type Warn = (line: string) => void;
-import type { BoundedKind, BoundedMode } from './bounded-kinds.js';
-import { SCRIPTS, type ScriptName } from './redis-scripts.js';
-import type { StoreUrl } from './store-url.js';
 
 // One connection to the shared store, through ioredis. A command never waits for a Redis that is
 // down: the offline queue is off and every command has a timeout, so whatever needs the store
 // fails at once (StoreUnavailableError, a 503 naming the store) while ioredis keeps reconnecting in
 // the background. Commands caught mid-flight by a disconnect are not resent (a counter would count
 // twice). The outage and the return are each told once, not once per request.
+//
+// A write that times out here may still land (Redis was slow, not gone): like a Redis client that
+// acknowledges writes, `write` then asks on the same connection, which Redis answers in order,
+// whether it did, by a marker the write set with its data. Only a write that did not land, or whose
+// fate cannot be learnt, fails.
 
 export interface RedisConnectionOptions {
   warn?: Warn;
@@ -20,6 +26,13 @@ export interface RedisConnectionOptions {
 }
 
 type ScriptArgument = string | number;
+
+/** ioredis's reason for a command that got no answer within commandTimeout. */
+const TIMED_OUT = 'Command timed out';
+/** How long a write's marker lives: long enough to be asked about after any timeout. */
+const ACK_MARKER_MS = 60_000;
+/** Times a timed-out write's marker is asked about (each within the command timeout) before its fate counts as unknown. */
+const LANDED_QUESTIONS = 3;
 
 /** Queues one of SCRIPTS (defined on every connection) in a MULTI. */
 export function queueScript(multi: ChainableCommander, name: ScriptName, ...args: ScriptArgument[]): ChainableCommander {
@@ -127,6 +140,33 @@ export class RedisConnection {
       if (failed) throw failed[0];
       return replies.map(([, value]) => value);
     });
+  }
+
+  /**
+   * A MULTI…EXEC that writes: its replies, or undefined when it timed out but landed (its replies
+   * are then unknown). Fails with StoreUnavailableError when it did not land, or nobody can tell.
+   */
+  async write(build: (multi: ChainableCommander) => ChainableCommander): Promise<unknown[] | undefined> {
+    const marker = `${KEY_PREFIX}ack:${randomUUID()}`;
+    try {
+      const replies = await this.exec((multi) => build(multi).set(marker, '1', 'PX', ACK_MARKER_MS));
+      return replies.slice(0, -1);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError) || error.reason !== TIMED_OUT) throw error;
+      for (let asked = 0; asked < LANDED_QUESTIONS; asked++) {
+        let landed: number;
+        try {
+          landed = await this.run((client) => client.exists(marker));
+        } catch (question) {
+          // Still slow: ask again; gone: the write's fate is unknown.
+          if (question instanceof StoreUnavailableError && question.reason === TIMED_OUT) continue;
+          throw error;
+        }
+        if (landed === 1) return undefined;
+        throw error;
+      }
+      throw error;
+    }
   }
 
   /** Appends to `multi` the bookkeeping of `kind` for entry `id` (see bounded-kinds.ts). */

@@ -10,6 +10,8 @@ export interface RedisServer {
   port: number;
   /** Stops it (SIGTERM: it finishes writing first); start() brings it back on the same port and data. */
   stop(): Promise<void>;
+  /** SIGKILL: what it had not written to its append-only file is lost (with fsync always: nothing it acknowledged). */
+  kill(): Promise<void>;
   start(): Promise<void>;
 }
 
@@ -60,18 +62,20 @@ export async function startRedisServer(dir: string): Promise<RedisServer> {
       if (attempt >= 4 || !/Address already in use/.test((error as Error).message)) throw error;
     }
   }
-  const stop = async () => {
+  const end = async (signal: NodeJS.Signals) => {
     const running = child;
     child = undefined;
     if (!running || running.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-    running.kill('SIGTERM');
+    running.kill(signal);
     await exited;
   };
+  const stop = () => end('SIGTERM');
   return {
     url: `redis://127.0.0.1:${port}/0`,
     port,
     stop,
+    kill: () => end('SIGKILL'),
     async start() {
       if (!child) child = await launch(port, dir);
     },
