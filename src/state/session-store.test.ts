@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { assistantTurn } from '../../test/helpers/output-items.js';
 import { SessionStore } from './session-store.js';
 import type { ResponsesInputItem } from '../translate/types.js';
 
@@ -26,8 +27,8 @@ describe('SessionStore', () => {
 
   it('scopes reasoning by conversation: the same text in two sessions does not collide', () => {
     const store = new SessionStore();
-    store.rememberReasoning('s1', [{ role: 'assistant', content: 'Done.', reasoning_content: 'r-s1', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] }]);
-    store.rememberReasoning('s2', [{ role: 'assistant', content: 'Done.', reasoning_content: 'r-s2' }]);
+    store.rememberReasoning('s1', assistantTurn({ reasoning: 'r-s1', text: 'Done.', callIds: ['call_1'] }));
+    store.rememberReasoning('s2', assistantTurn({ reasoning: 'r-s2', text: 'Done.' }));
     expect(store.reasoningLookup('s1').byAssistantText('Done.')).toBe('r-s1');
     expect(store.reasoningLookup('s2').byAssistantText('Done.')).toBe('r-s2');
     expect(store.reasoningLookup('s1').byCallId('call_1')).toBe('r-s1');
@@ -37,7 +38,7 @@ describe('SessionStore', () => {
   it('survives a restart through toJSON/load, and local data wins a merge', () => {
     const a = new SessionStore();
     a.recordResponse({ id: 'r1', conversation: 'c', items: [msg('user', 'x')] });
-    a.rememberReasoning('c', [{ role: 'assistant', content: 't', reasoning_content: 'r' }]);
+    a.rememberReasoning('c', assistantTurn({ reasoning: 'r', text: 't' }));
     const saved = JSON.parse(JSON.stringify(a.toJSON()));
     const b = new SessionStore();
     b.recordResponse({ id: 'r1', conversation: 'c', items: [msg('user', 'mine')] });
@@ -52,10 +53,10 @@ describe('SessionStore', () => {
 
   it('bounds memory: old conversations and entries are evicted', () => {
     const store = new SessionStore({ maxConversations: 2, maxReasoningPerConversation: 2 });
-    for (const c of ['a', 'b', 'c']) store.rememberReasoning(c, [{ role: 'assistant', content: c, reasoning_content: c }]);
+    for (const c of ['a', 'b', 'c']) store.rememberReasoning(c, assistantTurn({ reasoning: c, text: c }));
     expect(store.reasoningLookup('a').byAssistantText('a')).toBeUndefined();
     expect(store.reasoningLookup('c').byAssistantText('c')).toBe('c');
-    store.rememberReasoning('c', [1, 2, 3].map((n) => ({ role: 'assistant' as const, content: `t${n}`, reasoning_content: `r${n}` })));
+    store.rememberReasoning('c', [1, 2, 3].flatMap((n) => assistantTurn({ reasoning: `r${n}`, text: `t${n}` })));
     expect(store.reasoningLookup('c').byAssistantText('t1')).toBeUndefined();
     expect(store.reasoningLookup('c').byAssistantText('t3')).toBe('r3');
   });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ChatMessage, ResponsesInputItem } from '../translate/types.js';
+import type { ResponsesInputItem, ResponsesOutputItem } from '../translate/types.js';
 import type { ReasoningLookup } from '../translate/convert-to-chat-messages.js';
 
 // What the bridge remembers between requests (the seed's design, from the Rust codex-relay):
@@ -36,14 +36,42 @@ export interface SessionStoreOptions {
 export const callKey = (callId: string) => `c:${callId}`;
 export const textKey = (text: string) => `t:${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
 
-/** Each reasoning entry `messages` give: the assistant turns' reasoning by call id and by text. */
-export function reasoningEntries(messages: readonly ChatMessage[]): Map<string, string> {
+/**
+ * The reasoning entries a response's output gives, read off its items as the next request will
+ * replay them: each assistant turn (reasoning, then its text and calls) keys its reasoning by its
+ * call ids and by its text, joined as convertToChatMessages joins them. The bridge's reasoning
+ * items carry their text in the summary (the envelope holds the same), so nothing is decoded.
+ */
+export function reasoningEntries(output: readonly ResponsesOutputItem[]): Map<string, string> {
   const entries = new Map<string, string>();
-  for (const message of messages) {
-    if (message.role !== 'assistant' || !message.reasoning_content) continue;
-    for (const call of message.tool_calls ?? []) entries.set(callKey(call.id), message.reasoning_content);
-    if (message.content) entries.set(textKey(message.content), message.reasoning_content);
+  let reasoning: string[] = [];
+  let calls: string[] = [];
+  let texts: string[] = [];
+  const closeTurn = () => {
+    const thought = reasoning.join('\n\n');
+    if (thought !== '') {
+      for (const id of calls) entries.set(callKey(id), thought);
+      if (texts.length > 0) entries.set(textKey(texts.join('\n\n')), thought);
+    }
+    reasoning = [];
+    calls = [];
+    texts = [];
+  };
+  for (const item of output) {
+    if (item.type === 'reasoning') {
+      const thought = (item.summary ?? []).map((part) => part.text).join('');
+      if (thought === '') continue;
+      // Reasoning after text or calls opens the next turn.
+      if (calls.length > 0 || texts.length > 0) closeTurn();
+      reasoning.push(thought);
+    } else if (item.type === 'message') {
+      const text = typeof item.content === 'string' ? item.content : item.content.map((part) => ('text' in part && typeof part.text === 'string' ? part.text : '')).join('\n');
+      if (text !== '') texts.push(text);
+    } else if (item.type === 'function_call' || item.type === 'custom_tool_call') {
+      calls.push(item.call_id);
+    }
   }
+  closeTurn();
   return entries;
 }
 
@@ -62,7 +90,8 @@ export interface ConversationMemory {
   /** `convert` run with the conversation's reasoning at hand (for assistant turns that lost theirs). */
   withReasoning<T>(conversation: string, convert: (lookup: ReasoningLookup) => T): T | Promise<T>;
   recordResponse(response: StoredResponse): void | Promise<void>;
-  rememberReasoning(conversation: string, messages: ChatMessage[]): void | Promise<void>;
+  /** Remembers the reasoning of a response's assistant turns, by their call ids and their text. */
+  rememberReasoning(conversation: string, output: readonly ResponsesOutputItem[]): void | Promise<void>;
   /** Drops one response (DELETE /v1/responses/{id}): no chain continues through it. False if it was not kept. */
   forgetResponse(id: string): boolean | Promise<boolean>;
 }
@@ -123,8 +152,8 @@ export class SessionStore implements ConversationMemory {
   }
 
   /** Remembers the reasoning of each assistant turn by its call ids and by its text. */
-  rememberReasoning(conversation: string, messages: ChatMessage[]): void {
-    const found = reasoningEntries(messages);
+  rememberReasoning(conversation: string, output: readonly ResponsesOutputItem[]): void {
+    const found = reasoningEntries(output);
     if (found.size === 0) return;
     const entries = this.conversationReasoning(conversation, true)!;
     for (const [key, text] of found) entries.set(key, text);

@@ -1,5 +1,5 @@
 import type { ReasoningLookup } from '../../translate/convert-to-chat-messages.js';
-import type { ChatMessage, ResponsesInputItem } from '../../translate/types.js';
+import type { ResponsesInputItem, ResponsesOutputItem } from '../../translate/types.js';
 import { callKey, reasoningEntries, textKey, type ConversationMemory, type StoredResponse } from '../session-store.js';
 import { BoundedKind, type KindLimits } from '../../storage/bounded-kinds.js';
 import { queueScript, runScript, type RedisConnection } from '../../storage/redis-connection.js';
@@ -77,17 +77,17 @@ export class RedisConversationMemory implements ConversationMemory {
 
   async recordResponse(response: StoredResponse): Promise<void> {
     const items = JSON.stringify(response.items);
-    await this.redis.exec((multi) => {
+    await this.redis.write((multi) => {
       const key = this.chains.key(response.id);
       multi.hset(key, { conversation: response.conversation, parent: response.parentId ?? '', items }).pexpire(key, this.chains.limits.retentionMs);
       return this.redis.bounded(multi, this.chains, 'set', response.id, Buffer.byteLength(items));
     });
   }
 
-  async rememberReasoning(conversation: string, messages: ChatMessage[]): Promise<void> {
-    const entries = reasoningEntries(messages);
+  async rememberReasoning(conversation: string, output: readonly ResponsesOutputItem[]): Promise<void> {
+    const entries = reasoningEntries(output);
     if (entries.size === 0) return;
-    await this.redis.exec((multi) => {
+    await this.redis.write((multi) => {
       queueScript(multi, 'cbRemember', this.reasoning.key(conversation), this.reasoning.limits.retentionMs, this.maxReasoning, ...[...entries].flat());
       return this.redis.bounded(multi, this.reasoning, 'measure', conversation);
     });

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { assistantTurn } from '../../../test/helpers/output-items.js';
 import { Redis } from 'ioredis';
 import { startRedisServer, type RedisServer } from '../../../test/helpers/redis-server.js';
 import { tempDirsPerTest } from '../../../test/helpers/temp-dirs.js';
@@ -114,7 +115,7 @@ describe('RedisConversationMemory', () => {
 
   it('translates again with the reasoning a turn asked for, scoped by conversation', async () => {
     const memory = new RedisConversationMemory(connect());
-    await memory.rememberReasoning('s1', [{ role: 'assistant', content: 'Done.', reasoning_content: 'r-s1', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] }]);
+    await memory.rememberReasoning('s1', assistantTurn({ reasoning: 'r-s1', text: 'Done.', callIds: ['call_1'] }));
     const passes: Array<string | undefined> = [];
     const result = await memory.withReasoning('s1', (lookup) => {
       const found = lookup.byAssistantText('Done.') ?? lookup.byCallId('call_1');
@@ -132,7 +133,7 @@ describe('RedisConversationMemory', () => {
 
   it('keeps at most its number of reasoning entries per conversation', async () => {
     const memory = new RedisConversationMemory(connect(), { maxReasoningPerConversation: 3 });
-    for (const text of ['t1', 't2', 't3', 't4']) await memory.rememberReasoning('c', [{ role: 'assistant', content: text, reasoning_content: `r-${text}` }]);
+    for (const text of ['t1', 't2', 't3', 't4']) await memory.rememberReasoning('c', assistantTurn({ reasoning: `r-${text}`, text }));
     expect(await memory.withReasoning('c', (lookup) => lookup.byAssistantText('t4'))).toBe('r-t4');
     expect(await memory.withReasoning('c', (lookup) => lookup.byAssistantText('t1'))).toBeUndefined();
   });
