@@ -15,7 +15,6 @@ import { StoreUnavailableError } from '../storage/store-unavailable.js';
 import { MemoryStateStore } from '../state/memory-state-store.js';
 import type { ResponsesStateStore } from '../state/responses-state-store.js';
 import { handleStoredState, type StoredStateRoute } from './handle-stored-state.js';
-import { StateWrites } from './state-writes.js';
 
 // The bridge's HTTP server: routing, the Host/Origin/token guard, body decoding, JSON errors and
 // one --verbose line per request. The Responses translation itself lives in handleResponses.
@@ -130,7 +129,6 @@ function urlHost(host: string): string {
 export async function startBridgeServer(options: BridgeOptions, deps: BridgeServerDeps = {}): Promise<BridgeServer> {
   const store: ConversationMemory = deps.store ?? new SessionStore();
   const state = deps.state ?? new MemoryStateStore();
-  const writes = new StateWrites();
   const ownsUpstream = deps.upstream === undefined;
   const upstream = deps.upstream ?? createUpstreamClient(options);
   const clean = makeSecretRedactor(options.apiKey, options.token);
@@ -151,7 +149,7 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
       return;
     }
     if (typeof route === 'object' && 'kind' in route) {
-      await handleStoredState(req, res, route, method, { state, writes, store, maxBodyBytes: options.maxBodyBytes });
+      await handleStoredState(req, res, route, method, { state, store, maxBodyBytes: options.maxBodyBytes });
       return;
     }
     if (typeof route === 'object') {
@@ -169,7 +167,7 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
       reportRequest(res, { model: typeof requested === 'string' && requested !== '' ? requested : options.model });
       // The handler adds tokens and the final model to the report itself (reportRequest).
       const handler = handleResponses ?? (await loadResponsesHandler()).handleResponses;
-      await handler(req, res, body, { options, upstream, store, state, writes, onResponse: deps.onResponse });
+      await handler(req, res, body, { options, upstream, store, state, onResponse: deps.onResponse });
       return;
     }
     throw new HttpError(404, `no route for ${method} ${pathname}; the bridge serves /v1/responses, /v1/conversations, GET /v1/models and GET /healthz`, {

@@ -1,6 +1,6 @@
 import { createServer, request, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GatedSseWriter } from './gated-sse-writer.js';
+import { GatedSseWriter, type EndGate } from './gated-sse-writer.js';
 
 // The end of a stream waits for its gate (the turn's writes to a shared store); what comes before
 // it does not.
@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 
 /** A server whose one response is written by `write`; resolves with the client's view of the body as it arrives. */
-async function stream(write: (sse: GatedSseWriter) => void, gate: () => Promise<unknown>) {
+async function stream(write: (sse: GatedSseWriter) => void, gate: EndGate) {
   server = createServer((_req, res) => write(new GatedSseWriter(res, undefined, gate)));
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -36,7 +36,7 @@ describe('GatedSseWriter', () => {
       void sse.send({ type: 'response.created' }, { type: 'response.output_text.delta', delta: 'hi' });
       void sse.send({ type: 'response.completed' }, { type: 'after' });
       sse.end();
-    }, () => gate);
+    }, (held) => gate.then(() => held));
     await expect.poll(body.text).toContain('response.output_text.delta');
     // Everything before the end has arrived; the end has not.
     await new Promise((resolve) => setImmediate(resolve));
@@ -48,7 +48,24 @@ describe('GatedSseWriter', () => {
     expect(body.text()).toContain('"sequence_number":2');
   });
 
-  it('lets the end go when the gate fails (a store that is down does not hold a response)', async () => {
+  it('sends what the gate answers in place of the end: a failure when the writes did not land', async () => {
+    const body = await stream(
+      (sse) => {
+        void sse.send({ type: 'response.created' }, { type: 'response.completed', response: { status: 'completed' } });
+        sse.end();
+      },
+      async (held) => {
+        expect(held.map((event) => event.type)).toEqual(['response.completed']);
+        return [{ type: 'response.failed', response: { status: 'failed', error: { code: 'store_unavailable' } } }];
+      },
+    );
+    await expect.poll(body.ended).toBe(true);
+    expect(body.text().match(/event: (\S+)/g)).toEqual(['event: response.created', 'event: response.failed']);
+    expect(body.text()).toContain('"code":"store_unavailable"');
+    expect(body.text()).toContain('"sequence_number":1');
+  });
+
+  it('lets the end go as it was when the gate itself throws (a response is never held for good)', async () => {
     const body = await stream((sse) => {
       void sse.send({ type: 'response.failed' });
       sse.end();

@@ -1,12 +1,17 @@
 import type { ServerResponse } from 'node:http';
 import { SseWriter, type SseEvent } from './sse-writer.js';
 
-// With a store shared by several replicas, the next request of a conversation may reach another
-// replica the moment this response ends. So the end (`response.completed`, `.incomplete` or
-// `.failed`) and whatever follows it wait until `gate` (the writes of this turn) has settled:
-// whoever sees the end can continue from it anywhere. The events before it go out as they come.
+// The end of a streamed response (`response.completed`, `.incomplete` or `.failed`) promises that
+// what it reports is kept: the next request may continue from it at once, on this replica or
+// another. So the end and whatever follows it wait until `gate` (the turn's writes) has settled,
+// and go out as the gate answers: as they were, or replaced (a `response.failed` when the writes
+// did not land, so that the client retries instead of continuing from nothing). The events before
+// the end go out as they come.
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+
+/** Given the held events (the end first), resolves with the events to send in their place. */
+export type EndGate = (held: SseEvent[]) => Promise<SseEvent[]>;
 
 export class GatedSseWriter extends SseWriter {
   /** Events held back from the end on, until the gate settles; undefined: not holding. */
@@ -16,7 +21,7 @@ export class GatedSseWriter extends SseWriter {
   constructor(
     res: ServerResponse,
     transform: ((json: string) => string) | undefined,
-    private readonly gate: () => Promise<unknown>,
+    private readonly gate: EndGate,
   ) {
     super(res, transform);
   }
@@ -29,14 +34,13 @@ export class GatedSseWriter extends SseWriter {
     const end = events.findIndex((event) => TERMINAL.has(event.type));
     if (end < 0) return super.sendAll(events);
     const before = super.sendAll(events.slice(0, end));
-    this.held = events.slice(end);
-    const release = () => {
-      const held = this.held ?? [];
+    const held = (this.held = events.slice(end));
+    const release = (send: SseEvent[]) => {
       this.held = undefined;
-      void super.sendAll(held);
+      void super.sendAll(send);
       if (this.endHeld) super.end();
     };
-    void this.gate().then(release, release);
+    this.gate(held).then(release, () => release(held));
     return before;
   }
 

@@ -7,9 +7,8 @@ import { TranslationError } from '../translate/translation-error.js';
 import type { ResponsesInputItem } from '../translate/types.js';
 import { parseJsonBody, ReusedValues } from './parse-json-body.js';
 import { readRequestBody } from './read-request-body.js';
-import { newItemId } from './record-response-state.js';
+import { newItemId } from './keep-turn.js';
 import { HttpError, sendJson } from './send-json.js';
-import type { StateWrites } from './state-writes.js';
 
 // What clients other than Codex ask of the state the bridge keeps, in api.openai.com's shapes:
 //   GET    /v1/responses/{id}                  the stored response
@@ -32,7 +31,6 @@ export interface StoredStateRoute {
 
 export interface StoredStateDeps {
   state: ResponsesStateStore;
-  writes: StateWrites;
   store: ConversationMemory;
   maxBodyBytes: number;
 }
@@ -77,7 +75,6 @@ async function newItems(value: unknown, deps: StoredStateDeps): Promise<StoredIt
   let items = value as ResponsesInputItem[];
   const referenced = referencedItemIds(items);
   if (referenced.length > 0) {
-    await deps.writes.settledAll();
     try {
       items = resolveItemReferences(items, await deps.state.getItems(referenced));
     } catch (error) {
@@ -123,7 +120,6 @@ export async function handleStoredState(req: IncomingMessage, res: ServerRespons
 async function handleResponse(res: ServerResponse, rest: string[], method: string, query: URLSearchParams, deps: StoredStateDeps): Promise<void> {
   const [id, sub, ...more] = rest;
   if (more.length > 0 || (sub !== undefined && sub !== 'input_items')) throw new HttpError(404, `no route for /v1/responses/${rest.join('/')}`, { code: 'not_found' });
-  await deps.writes.settled(id);
   if (sub === 'input_items') {
     if (method !== 'GET') throw methodNotAllowed(method, ['GET']);
     const kept = await deps.state.getResponse(id);
@@ -157,7 +153,6 @@ async function handleConversation(req: IncomingMessage, res: ServerResponse, res
     return sendJson(res, 200, conversation);
   }
   if (more.length > 0 || (sub !== undefined && sub !== 'items')) throw new HttpError(404, `no route for /v1/conversations/${rest.join('/')}`, { code: 'not_found' });
-  await deps.writes.settled(id);
 
   if (sub === undefined) {
     if (method === 'GET') return sendJson(res, 200, (await state.getConversation(id)) ?? throwing(notFound('Conversation', id)));

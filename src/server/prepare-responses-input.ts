@@ -7,7 +7,6 @@ import { TranslationError } from '../translate/translation-error.js';
 import type { ResponsesInputItem, ResponsesRequest } from '../translate/types.js';
 import type { ProviderQuirks } from '../translate/provider-quirks.js';
 import { extractPdfTexts } from './extract-pdf-text.js';
-import type { StateWrites } from './state-writes.js';
 
 // What a /v1/responses request needs from earlier requests before it can be translated: the items
 // it continues from (a previous_response_id chain, or a conversation), the stored items its
@@ -36,14 +35,13 @@ export interface InputFailure {
 export interface PrepareDeps {
   store: ConversationMemory;
   state: ResponsesStateStore;
-  writes: StateWrites;
   quirks: ProviderQuirks;
 }
 
 const failure = (status: number, message: string, code: string): InputFailure => ({ status, message, code });
 
 export async function prepareResponsesInput(request: ResponsesRequest, deps: PrepareDeps): Promise<PreparedInput | InputFailure> {
-  const { store, state, writes } = deps;
+  const { store, state } = deps;
   let input: ResponsesInputItem[];
   try {
     input = normalizeInput(request.input);
@@ -79,14 +77,12 @@ export async function prepareResponsesInput(request: ResponsesRequest, deps: Pre
       );
     }
   } else if (conversationId !== undefined) {
-    await writes.settled(conversationId);
     history = await state.conversationItems(conversationId);
     if (!history) return failure(404, `Conversation with id '${conversationId}' not found.`, 'conversation_not_found');
   }
 
   const referenced = referencedItemIds(input);
   if (referenced.length > 0) {
-    await writes.settledAll();
     try {
       input = resolveItemReferences(input, await state.getItems(referenced));
     } catch (error) {

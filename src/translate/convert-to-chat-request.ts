@@ -10,6 +10,8 @@ import { DEFAULT_QUIRKS, type ProviderQuirks } from './provider-quirks.js';
 export interface ConvertToChatRequestOptions {
   /** The model to ask the upstream for. */
   model: string;
+  /** The request's input as items, when the caller has them already (else read from the body). */
+  input?: ResponsesInputItem[];
   /** Items of earlier turns, rebuilt from previous_response_id; they precede `input`. */
   history?: ResponsesInputItem[];
   reasoningLookup?: ReasoningLookup;
@@ -56,7 +58,7 @@ export function convertToChatRequest(body: ResponsesRequest, options: ConvertToC
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     throw new TranslationError('the request body must be a JSON object');
   }
-  const inputItems = normalizeInput(body.input);
+  const inputItems = options.input ?? normalizeInput(body.input);
   const { tools, toolNames } = convertToChatTools(body.tools);
 
   const messages: ChatMessage[] = [];

@@ -35,7 +35,7 @@ export class RedisStateStore implements ResponsesStateStore {
     const { id } = kept.response;
     const json = JSON.stringify(kept);
     const ttl = this.responses.limits.retentionMs;
-    await this.redis.exec((multi) => {
+    await this.redis.write((multi) => {
       multi.set(this.responses.key(id), json, 'PX', ttl);
       for (const itemId of idsOf([...kept.inputItems, ...(kept.response.output as unknown as StoredItem[])])) multi.set(itemKey(itemId), `r:${id}`, 'PX', ttl);
       return this.redis.bounded(multi, this.responses, 'set', id, Buffer.byteLength(json));
@@ -117,12 +117,13 @@ export class RedisStateStore implements ResponsesStateStore {
     const itemJson = items.map((item) => JSON.stringify(item));
     const bytes = itemJson.reduce((sum, text) => sum + Buffer.byteLength(text), 0);
     const ttl = this.conversations.limits.retentionMs;
-    const [appended] = await this.redis.exec((multi) => {
+    const replies = await this.redis.write((multi) => {
       queueScript(multi, 'cbAppend', this.conversations.key(id), this.conversations.key(id, ':items'), ttl, ...itemJson);
       for (const itemId of idsOf(items)) multi.set(itemKey(itemId), `c:${id}`, 'PX', ttl);
       return this.redis.bounded(multi, this.conversations, 'touch', id, bytes);
     });
-    return appended === 1;
+    // Landed after a timeout: its answer is unknown, but a conversation deleted in those seconds is the only way it could be false.
+    return replies === undefined || replies[0] === 1;
   }
 
   async deleteConversationItem(id: string, itemId: string): Promise<boolean | undefined> {

@@ -1,0 +1,93 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { BridgeOptions } from './bridge-options.js';
+import type { UpstreamClient, UpstreamReply } from './upstream-types.js';
+import { answerForStatus, answerForUnreachable, type FailureAnswer } from './upstream-failure.js';
+import { turnIdOf, type TurnFailures } from './turn-failures.js';
+import { startWaitingNotice } from './waiting-notice.js';
+import { refusedParameter, withoutParameter } from '../providers/quirks/adaptive-parameter-fallback.js';
+import { refusedMessageShape } from '../providers/quirks/adaptive-message-shape.js';
+import type { UpstreamAdaptation } from '../providers/quirks/upstream-adaptation.js';
+import type { ChatRequest } from '../translate/types.js';
+
+// One /v1/responses request's call to the upstream: the bridge's bounded retries (fewer while the
+// Codex turn is retrying itself, see turn-failures.ts), and the adaptive fallbacks — a parameter or
+// a conversation shape the upstream refused is left out or reshaped, retried, and remembered.
+
+/** Refused parameters or conversation shapes adapted to in one request before its error goes back to the client. */
+const MAX_PARAMETER_FALLBACKS = 3;
+
+export type UpstreamOutcome =
+  | { kind: 'reply'; reply: Exclude<UpstreamReply, { kind: 'error' }> }
+  /** The upstream failed for good: what the client is told. */
+  | { kind: 'failed'; answer: FailureAnswer }
+  /** The client went away first. */
+  | { kind: 'aborted' };
+
+export interface UpstreamCall {
+  options: BridgeOptions;
+  upstream: UpstreamClient;
+  adaptation: UpstreamAdaptation;
+  turns: TurnFailures;
+  upstreamHost: string;
+  headers: IncomingHttpHeaders;
+  signal: AbortSignal;
+}
+
+export async function callUpstream(request: ChatRequest, call: UpstreamCall): Promise<UpstreamOutcome> {
+  const { options, adaptation, turns, upstreamHost, headers } = call;
+  // Codex's turn, read only once some turn has failed (or this request fails).
+  let turn = turns.empty ? undefined : turnIdOf(headers);
+  let failedAttempts = 0;
+  /** Counts this request's failed attempts into its turn; the turn's total once it has none left. */
+  const turnExhausted = (): number | undefined => {
+    turn ??= turnIdOf(headers);
+    const total = turns.recordFailures(turn, failedAttempts);
+    return turns.exhausted(turn) ? total : undefined;
+  };
+  let reply: UpstreamReply;
+  const waiting = startWaitingNotice(options.log, upstreamHost, options.upstreamIdleTimeoutMs, options.waitingNoticeMs);
+  try {
+    // Without what this upstream refused before, in the conversation shape it accepts.
+    let upstreamRequest = adaptation.shape.apply(adaptation.fallback.apply(request));
+    for (let round = 0; ; round++) {
+      reply = await call.upstream.chat(upstreamRequest, {
+        signal: call.signal,
+        maxRetries: turns.retriesFor(turn, options.maxRetries),
+        onRetry: ({ attempt, status, delayMs, reason }) => {
+          failedAttempts++;
+          options.log?.(`retry ${attempt} of POST ${upstreamHost}/chat/completions in ${delayMs}ms (${status ?? reason})`);
+        },
+      });
+      if (reply.kind === 'error') failedAttempts++;
+      if (reply.kind !== 'error' || round >= MAX_PARAMETER_FALLBACKS) break;
+      const adapted = adaptTo(reply, upstreamRequest, call);
+      if (!adapted) break;
+      upstreamRequest = adapted;
+    }
+  } catch (error) {
+    if (call.signal.aborted) return { kind: 'aborted' };
+    failedAttempts++;
+    return { kind: 'failed', answer: answerForUnreachable(error, options, upstreamHost, turnExhausted()) };
+  } finally {
+    waiting.stop();
+  }
+  if (reply.kind === 'error') return { kind: 'failed', answer: answerForStatus(reply, options, upstreamHost, turnExhausted()) };
+  if (!turns.empty) turns.recordSuccess(turn ?? turnIdOf(headers));
+  return { kind: 'reply', reply };
+}
+
+/** The request without what the upstream just refused (remembered from now on); undefined if the refusal is not one we adapt to. */
+function adaptTo(reply: Extract<UpstreamReply, { kind: 'error' }>, sent: ChatRequest, call: UpstreamCall): ChatRequest | undefined {
+  const { adaptation, options, upstreamHost } = call;
+  const refused = refusedParameter(reply.status, reply.bodyText, sent);
+  if (refused) {
+    adaptation.fallback.remember(refused);
+    options.log?.(`upstream ${upstreamHost} refused ${refused} (HTTP ${reply.status}); retrying without it, and leaving it out from now on`);
+    return withoutParameter(sent, refused);
+  }
+  const shape = refusedMessageShape(reply.status, reply.bodyText, adaptation.shape.learned);
+  if (!shape) return undefined;
+  adaptation.shape.remember(shape);
+  options.log?.(`upstream ${upstreamHost} refused the conversation's shape (HTTP ${reply.status}); retrying as ${shape}, and sending it so from now on`);
+  return adaptation.shape.apply(sent);
+}
