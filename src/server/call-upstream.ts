@@ -3,7 +3,6 @@ import type { BridgeOptions } from './bridge-options.js';
 import type { UpstreamClient, UpstreamReply } from './upstream-types.js';
 import { answerForStatus, answerForUnreachable, type FailureAnswer } from './upstream-failure.js';
 import { turnIdOf, type TurnFailures } from './turn-failures.js';
-import { startWaitingNotice } from './waiting-notice.js';
 import { refusedParameter, withoutParameter } from '../providers/quirks/adaptive-parameter-fallback.js';
 import { refusedMessageShape } from '../providers/quirks/adaptive-message-shape.js';
 import type { UpstreamAdaptation } from '../providers/quirks/upstream-adaptation.js';
@@ -90,4 +89,30 @@ function adaptTo(reply: Extract<UpstreamReply, { kind: 'error' }>, sent: ChatReq
   adaptation.shape.remember(shape);
   options.log?.(`upstream ${upstreamHost} refused the conversation's shape (HTTP ${reply.status}); retrying as ${shape}, and sending it so from now on`);
   return adaptation.shape.apply(sent);
+}
+
+// With --verbose, a line every 30 s while the upstream keeps silent (no answer yet, or nothing
+// more in a stream), so a long wait is seen to be a wait and not a hang.
+
+const STILL_WAITING_EVERY_MS = 30_000;
+
+export function stillWaitingLine(host: string, silentMs: number, limitMs: number): string {
+  return `still waiting for ${host}: nothing for ${Math.round(silentMs / 1000)}s (gives up after ${Math.round(limitMs / 1000)}s; --upstream-timeout sets that)`;
+}
+
+/**
+ * Logs `stillWaitingLine` every `everyMs` until stopped; `reset()` says the upstream spoke. Nothing
+ * without a log.
+ */
+export function startWaitingNotice(
+  log: ((line: string) => void) | undefined,
+  host: string,
+  limitMs: number,
+  everyMs = STILL_WAITING_EVERY_MS,
+): { stop(): void } {
+  if (!log) return { stop: () => {} };
+  const since = Date.now();
+  const timer = setInterval(() => log(stillWaitingLine(host, Date.now() - since, limitMs)), everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BridgeOptions } from './bridge-options.js';
-import { callUpstream } from './call-upstream.js';
+import { callUpstream, stillWaitingLine } from './call-upstream.js';
 import { clientNameOf } from './client-tokens.js';
-import { GatedSseWriter } from './gated-sse-writer.js';
 import { keepTurn, type TurnNotKept, type TurnToKeep } from './keep-turn.js';
 import { makeSecretRedactor } from './redact-secrets.js';
 import { reportRequest, sendJson, sendJsonError } from './send-json.js';
-import type { SseEvent } from './sse-writer.js';
-import { collectStream, pumpStream } from './stream-to-client.js';
+import { SseWriter, type SseEvent } from './sse-writer.js';
 import { translateTurn, type TranslatedTurn, type TurnRefusal, type TurnReport } from './translate-turn.js';
 import { TurnFailures } from './turn-failures.js';
 import type { UpstreamClient, UpstreamReply } from './upstream-types.js';
@@ -16,12 +14,14 @@ import type { ResponseRecord } from '../sessions/response-record.js';
 import type { ConversationMemory } from '../state/session-store.js';
 import type { ResponsesStateStore } from '../state/responses-state-store.js';
 import { ChatStreamToResponsesEvents } from '../translate/chat-stream-to-responses-events.js';
+import { FINAL_ERROR_CODE } from '../translate/map-upstream-error.js';
 import { convertChatResponseToChunk, convertChatResponseToResponse } from '../translate/convert-chat-response-to-response.js';
 import type { ChatResponse, ResponsesResponse } from '../translate/types.js';
 
 // POST /v1/responses: translate the request (translate-turn.ts), call the upstream with its
-// retries and fallbacks (call-upstream.ts), and answer — streamed (stream-to-client.ts) or
-// blocking — once what the answer promises is kept (keep-turn.ts).
+// retries and fallbacks (call-upstream.ts), and answer — streamed (pumpStream: the translator's
+// events as each network read arrives, keep-alives while the upstream thinks, the idle limit) or
+// collected for a blocking client — once what the answer promises is kept (keep-turn.ts).
 
 export interface ResponsesHandlerDeps {
   options: BridgeOptions;
@@ -153,8 +153,9 @@ async function answerStreamed(
   // Only failures carry upstream text that could echo a secret; other frames skip the scan.
   const scrubFailed = (json: string) => (json.startsWith('{"type":"response.failed"') ? answer.scrub(json) : json);
   let notKept: TurnNotKept | undefined;
-  const sse = new GatedSseWriter(answer.res, scrubFailed, async (held: SseEvent[]) => {
-    const response = translator.response;
+  let ended: ResponsesResponse | undefined;
+  const sse = new SseWriter(answer.res, scrubFailed, async (held: SseEvent[]) => {
+    const response = (ended = translator.response);
     notKept = await answer.keep(response);
     if (!notKept || response.status === 'failed') return held;
     return [{ type: 'response.failed', response: { ...response, status: 'failed', error: storeUnavailable(notKept), incomplete_details: null } }];
@@ -174,8 +175,116 @@ async function answerStreamed(
   }
   sse.end();
   answer.settle();
-  const response = translator.response;
-  // The report waits for the end's gate only when it held something (the client may have left before the end).
+  // The end went through the gate, unless the client left first.
+  const response = (ended ??= translator.response);
   await answer.keep(response);
   answer.report(notKept && response.status !== 'failed' ? 'failed' : response.status, 200, response.usage);
+}
+
+/** Upstream SSE → translator → client, with JSON keep-alives while the upstream is silent. */
+async function pumpStream(
+  translator: ChatStreamToResponsesEvents,
+  reply: Extract<UpstreamReply, { kind: 'stream' }>,
+  sse: SseWriter,
+  abort: AbortController,
+  options: BridgeOptions,
+): Promise<void> {
+  let lastUpstreamAt = Date.now();
+  let lastSentAt = lastUpstreamAt;
+  // While a write waits for a client that is not reading, the upstream is not asked for more: that
+  // wait is not upstream silence (and a keep-alive would only queue behind the write).
+  let waitingOnClient = false;
+  /** --verbose lines said about the current silence. */
+  let notices = 0;
+  // One timer per stream, not per chunk: it only looks at timestamps the loop updates.
+  const timer = setInterval(() => {
+    if (waitingOnClient) return;
+    const now = Date.now();
+    if (now - lastUpstreamAt >= options.upstreamIdleTimeoutMs) {
+      // Final (Codex does not retry it): a retry would wait the whole limit again.
+      sse.send(
+        ...translator.fail({
+          code: FINAL_ERROR_CODE,
+          message: `upstream sent nothing for ${Math.round((now - lastUpstreamAt) / 1000)}s; gave up — raise --upstream-timeout if the model thinks longer`,
+        }),
+      );
+      abort.abort();
+      return;
+    }
+    if (now - lastSentAt >= options.keepAliveMs) {
+      sse.send(translator.keepAlive());
+      lastSentAt = now;
+    }
+    if (options.log && now - lastUpstreamAt >= options.waitingNoticeMs * (notices + 1)) {
+      notices++;
+      options.log(stillWaitingLine(new URL(options.upstream).host, now - lastUpstreamAt, options.upstreamIdleTimeoutMs));
+    }
+  }, Math.max(10, Math.min(options.keepAliveMs, options.upstreamIdleTimeoutMs) / 3));
+  timer.unref();
+
+  let sawDone = false;
+  try {
+    // The events of one upstream read are translated together and written in one go.
+    reading: for await (const batch of reply.batches) {
+      lastUpstreamAt = Date.now();
+      notices = 0;
+      const out: SseEvent[] = [];
+      for (const event of batch) {
+        if (event.type === 'done') {
+          sawDone = true;
+          break;
+        }
+        if (event.type === 'chunk') {
+          const events = translator.push(event.chunk);
+          for (let i = 0; i < events.length; i++) out.push(events[i]);
+          if (translator.finished) break;
+        }
+        // Malformed data lines are skipped; a stream that never finishes fails at the end.
+      }
+      if (out.length > 0) {
+        lastSentAt = lastUpstreamAt;
+        waitingOnClient = true;
+        await sse.sendAll(out);
+        waitingOnClient = false;
+        // The client is reading again: the upstream's silence counts from when the bridge reads from it again.
+        lastUpstreamAt = lastSentAt = Date.now();
+      }
+      if (sawDone || translator.finished) break reading;
+    }
+    sse.send(...translator.end({ sawDone }));
+  } catch (error) {
+    if (!abort.signal.aborted) {
+      sse.send(...translator.fail({ code: 'upstream_disconnected', message: `the upstream stream broke: ${(error as Error)?.message ?? error}` }));
+    } else if (!translator.finished) {
+      translator.fail({ code: 'client_disconnected', message: 'the client went away' });
+    }
+  } finally {
+    clearInterval(timer);
+    if (!sawDone && !translator.finished) abort.abort();
+  }
+}
+
+/** A blocking client got a streamed answer (or asked while we only stream): collect it. */
+async function collectStream(
+  translator: ChatStreamToResponsesEvents,
+  reply: Extract<UpstreamReply, { kind: 'stream' }>,
+  signal: AbortSignal,
+): Promise<ResponsesResponse> {
+  let sawDone = false;
+  try {
+    reading: for await (const batch of reply.batches) {
+      for (const event of batch) {
+        if (event.type === 'done') {
+          sawDone = true;
+          break reading;
+        }
+        if (event.type === 'chunk') translator.push(event.chunk);
+        if (translator.finished) break reading;
+      }
+    }
+    translator.end({ sawDone });
+  } catch (error) {
+    translator.fail({ code: signal.aborted ? 'client_disconnected' : 'upstream_disconnected', message: `the upstream stream broke: ${(error as Error)?.message ?? error}` });
+  }
+  return translator.response;
 }

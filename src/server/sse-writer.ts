@@ -9,6 +9,13 @@ import { isDeepFrozen } from '../translate/deep-freeze.js';
 // Frames produced in one tick (say, every event of one upstream network read) go out in one write
 // at the end of the tick, when node would send them anyway: one chunk instead of one per event.
 // A send that makes the pending text large is written at once, so backpressure stays immediate.
+//
+// The end of a response (`response.completed`, `.incomplete` or `.failed`) promises that what it
+// reports is kept: the next request may continue from it at once, on this replica or another. With
+// an end gate, the end and whatever follows it wait until the gate (the turn's writes) has settled,
+// and go out as it answers: as they were, or replaced (a `response.failed` when the writes did not
+// land, so that the client retries instead of continuing from nothing). Events before the end go
+// out as they come.
 
 export interface SseEvent {
   type: string;
@@ -22,6 +29,11 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'x-accel-buffering': 'no',
 };
 
+/** Given the held events (the end first), resolves with the events to send in their place. */
+export type EndGate = (held: SseEvent[]) => Promise<SseEvent[]>;
+
+const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+
 /** Pending frames of at least this many characters are written without waiting for the tick to end. */
 const WRITE_NOW_CHARS = 16 * 1024;
 
@@ -31,6 +43,9 @@ export class SseWriter {
   /** Frames not yet handed to the response; written at the end of the tick (or sooner, see above). */
   private pending = '';
   private flushQueued = false;
+  /** Events held back from the end on, until the end gate settles; undefined: not holding. */
+  private held: SseEvent[] | undefined;
+  private endHeld = false;
   private readonly flushQueuedFrames = (): void => {
     this.flushQueued = false;
     this.flush();
@@ -40,6 +55,8 @@ export class SseWriter {
     private readonly res: ServerResponse,
     /** Applied to each frame's JSON before it is written, e.g. to scrub secrets. */
     private readonly transform: (json: string) => string = (json) => json,
+    /** What the end of the response waits for (see above); without it, the end goes out at once. */
+    private readonly endGate?: EndGate,
   ) {
     res.once('close', () => {
       this.gone = true;
@@ -79,6 +96,31 @@ export class SseWriter {
 
   /** send() for an array of events (a whole upstream read's worth). */
   sendAll(events: readonly SseEvent[]): Promise<void> {
+    if (this.endGate) {
+      if (this.held) {
+        this.held.push(...events);
+        return Promise.resolve();
+      }
+      const end = events.findIndex((event) => TERMINAL.has(event.type));
+      if (end >= 0) return this.holdEnd(events, end, this.endGate);
+    }
+    return this.write(events);
+  }
+
+  /** Writes the events before the end, and the rest once the gate answers. */
+  private holdEnd(events: readonly SseEvent[], end: number, gate: EndGate): Promise<void> {
+    const before = this.write(events.slice(0, end));
+    const held = (this.held = events.slice(end));
+    const release = (send: SseEvent[]) => {
+      this.held = undefined;
+      void this.write(send);
+      if (this.endHeld) this.end();
+    };
+    gate(held).then(release, () => release(held));
+    return before;
+  }
+
+  private write(events: readonly SseEvent[]): Promise<void> {
     if (events.length === 0 || this.closed) return Promise.resolve();
     this.openWithFrames();
     let frames = '';
@@ -138,6 +180,10 @@ export class SseWriter {
   }
 
   end(): void {
+    if (this.held) {
+      this.endHeld = true;
+      return;
+    }
     if (this.res.writableEnded || this.res.destroyed) {
       this.pending = '';
       return;

@@ -87,11 +87,16 @@ describe('RedisStateStore', () => {
     await store.saveResponse(kept('resp_ttl', [message('msg_ttl', 'x')]));
     await store.createConversation(conversation('conv_ttl'), [message('msg_c', 'y')]);
     const admin = new Redis(redis.url);
-    const keys = (await admin.keys('codex-bridge:*')).filter((key) => !key.startsWith('codex-bridge:index:') && !key.startsWith('codex-bridge:sizes:'));
+    const all = await admin.keys('codex-bridge:*');
+    const keys = all.filter((key) => !key.startsWith('codex-bridge:index:') && !key.startsWith('codex-bridge:sizes:') && !key.startsWith('codex-bridge:ack:'));
     expect(keys.length).toBeGreaterThanOrEqual(6);
     const ttls = await Promise.all(keys.map((key) => admin.pttl(key)));
+    // A write's acknowledgement marker lives a minute.
+    const markers = await Promise.all(all.filter((key) => key.startsWith('codex-bridge:ack:')).map((key) => admin.pttl(key)));
     admin.disconnect();
     expect(ttls.every((ttl) => ttl > 29 * 86_400_000 && ttl <= 30 * 86_400_000)).toBe(true);
+    expect(markers.length).toBeGreaterThan(0);
+    expect(markers.every((ttl) => ttl > 0 && ttl <= 60_000)).toBe(true);
   });
 
 });

@@ -1,9 +1,8 @@
 import { createServer, request, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GatedSseWriter, type EndGate } from './gated-sse-writer.js';
+import { SseWriter, type EndGate } from './sse-writer.js';
 
-// The end of a stream waits for its gate (the turn's writes to a shared store); what comes before
-// it does not.
+// The end of a stream waits for its gate (the turn's writes); what comes before it does not.
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -12,8 +11,8 @@ afterEach(async () => {
 });
 
 /** A server whose one response is written by `write`; resolves with the client's view of the body as it arrives. */
-async function stream(write: (sse: GatedSseWriter) => void, gate: EndGate) {
-  server = createServer((_req, res) => write(new GatedSseWriter(res, undefined, gate)));
+async function stream(write: (sse: SseWriter) => void, gate: EndGate) {
+  server = createServer((_req, res) => write(new SseWriter(res, undefined, gate)));
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   let text = '';
@@ -28,7 +27,7 @@ async function stream(write: (sse: GatedSseWriter) => void, gate: EndGate) {
   return { text: () => text, ended: () => ended };
 }
 
-describe('GatedSseWriter', () => {
+describe('SseWriter with an end gate', () => {
   it('holds the terminal event, what follows it and the end until the gate settles, in order', async () => {
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
