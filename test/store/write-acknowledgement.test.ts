@@ -12,6 +12,14 @@ import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.j
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { ensureBuilt } from '../e2e/ensure-built.js';
 import { startReplica, type Replica } from './replica-process.js';
+import { Redis } from 'ioredis';
+import { normalizeBridgeOptions } from '../../src/server/bridge-options.js';
+import { startBridgeServer } from '../../src/server/create-bridge-server.js';
+import type { UpstreamClient } from '../../src/server/upstream-types.js';
+import { RedisConversationMemory } from '../../src/state/redis/redis-conversation-memory.js';
+import { RedisStateStore } from '../../src/state/redis/redis-state-store.js';
+import { RedisConnection } from '../../src/storage/redis-connection.js';
+import { parseStoreUrl } from '../../src/storage/store-url.js';
 
 const UPSTREAM_KEY = 'sk-upstream-key-for-acks-0123456';
 const ALICE = 'alice-token-0123456789abcdef';
@@ -89,4 +97,50 @@ describe('a replica acknowledges a response only once Redis has it', () => {
     expect(continued.status).toBe('completed');
     expect(JSON.stringify(upstream.requests.at(-1)!.body.messages)).toContain('remember this');
   }, 60_000);
+});
+
+describe('a write that timed out but landed', () => {
+  it('completes the response, is not logged as lost, and is readable (Redis busy, not gone, as the turn is kept)', async () => {
+    const connection = new RedisConnection(parseStoreUrl(redis.url), { commandTimeoutMs: 100 });
+    await connection.waitReady(5_000);
+    const holder = new Redis(redis.url);
+    let held: Promise<unknown> | undefined;
+    // The answer's last chunk comes once Redis is held busy (a script runs alone): the turn's writes queue behind it.
+    async function* answer() {
+      yield [{ type: 'chunk' as const, chunk: { choices: [{ index: 0, delta: { content: 'kept ' } }] } }];
+      held = holder.eval(
+        `local t = redis.call('TIME'); local s = t[1] * 1000000 + t[2]
+         while true do local n = redis.call('TIME'); if n[1] * 1000000 + n[2] - s > 250000 then break end end return 1`,
+        0,
+      );
+      yield [
+        { type: 'chunk' as const, chunk: { choices: [{ index: 0, delta: { content: 'anyway' }, finish_reason: 'stop' }] } },
+        { type: 'done' as const },
+      ];
+    }
+    const upstream: UpstreamClient = { chat: async () => ({ kind: 'stream', status: 200, batches: answer() }), close: async () => {} };
+    const lines: string[] = [];
+    const bridge = await startBridgeServer(
+      normalizeBridgeOptions({ upstream: 'https://api.example.com/v1', model: 'm', token: 'tok-0123456789abcdef', apiKey: 'sk-x', log: (line) => lines.push(line) }),
+      { upstream, state: new RedisStateStore(connection), store: new RedisConversationMemory(connection) },
+    );
+    try {
+      const res = await fetch(`${bridge.url}/responses`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer tok-0123456789abcdef', 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'm', input: 'hi', stream: true }),
+      });
+      const text = await res.text();
+      await held;
+      expect([...text.matchAll(/^event: (\S+)$/gm)].at(-1)![1]).toBe('response.completed');
+      expect(lines.filter((line) => line.includes('could not keep'))).toEqual([]);
+      const id = /"id":"(resp_[0-9a-f]+)"/.exec(text)![1];
+      const got = await fetch(`${bridge.url}/responses/${id}`, { headers: { authorization: 'Bearer tok-0123456789abcdef' } });
+      expect(got.status).toBe(200);
+    } finally {
+      await bridge.close();
+      holder.disconnect();
+      await connection.close();
+    }
+  });
 });
