@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
+import path from 'node:path';
 import { Chalk } from 'chalk';
 import { resolveUpstreamSettings, type UpstreamFlags, type UpstreamResolution } from '../config/resolve-upstream-options.js';
 import { configFilePath } from '../config/config-home.js';
@@ -11,6 +12,7 @@ import { checkNode } from './check-node.js';
 import type { Lookup } from './check-reachability.js';
 import { checkSessionsFile } from './check-sessions-file.js';
 import { checkUpstreamNetwork } from './check-upstream-network.js';
+import { unwritableCheck } from './check-writable.js';
 import { startProgress, type Progress } from './spinner.js';
 import { fail, info, pass, warn, type DoctorCheck } from './types.js';
 import { presetFor } from '../server/upstream-fix.js';
@@ -94,7 +96,7 @@ export async function collectDoctorChecks(flags: DoctorFlags, deps: DoctorDeps =
       checks.push(fail('saved config', error.message, `fix or delete ${file}, or set each value again with codex-bridge config set`));
     }
   } else {
-    checks.push(pass('saved config', `nothing saved (${file})`));
+    checks.push(unwritableCheck('saved config', path.dirname(file), env) ?? pass('saved config', `nothing saved (${file})`));
   }
 
   // Unknown --provider / CODEX_BRIDGE_PROVIDER: a UsageError, exit 2.

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { describePathError } from '../output/path-error.js';
 import { UsageError } from '../output/usage-error.js';
 import type { TrustStore } from './trust-store.js';
 
@@ -20,13 +21,13 @@ async function storeOf(deps: TrustCommandDeps): Promise<TrustStore> {
   return openTrustStore(deps.env ?? process.env);
 }
 
-/** The store's failures as one line and exit 1. */
+/** The store's failures as one line and exit 1: a home that cannot be written is named as such. */
 async function guard<T>(action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new UsageError((error as Error).message ?? String(error), 1);
+    throw new UsageError(describePathError(error) ?? (error as Error).message ?? String(error), 1);
   }
 }
 
