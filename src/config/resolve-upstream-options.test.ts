@@ -51,6 +51,13 @@ describe('resolveUpstreamOptions: a preset', () => {
     expect(error.exitCode).toBe(2);
   });
 
+  it('calls an empty key variable empty, not unset', async () => {
+    const error = await usageError(resolveUpstreamOptions({ provider: 'deepseek' }, baseEnv({ DEEPSEEK_API_KEY: '' })));
+    expect(error.message).toMatch(/^\$DEEPSEEK_API_KEY is empty — export DEEPSEEK_API_KEY=<your key> \(DeepSeek keys: /);
+    const named = await usageError(resolveUpstreamOptions({ upstream: 'https://example.com/v1', model: 'm', apiKeyEnv: 'MY_KEY' }, baseEnv({ MY_KEY: '' })));
+    expect(named.message).toBe('$MY_KEY is empty — export MY_KEY=<your key>, or pass --api-key-env with the variable that holds it');
+  });
+
   it('local presets need no key; vLLM uses VLLM_API_KEY only when it is set', async () => {
     expect(await resolveUpstreamOptions({ provider: 'ollama' }, baseEnv())).toMatchObject({ upstream: 'http://127.0.0.1:11434/v1', apiKey: undefined, apiKeyEnv: undefined });
     expect(await resolveUpstreamOptions({ provider: 'vllm' }, baseEnv())).toMatchObject({ upstream: 'http://127.0.0.1:8000/v1', apiKey: undefined, apiKeyEnv: undefined });
