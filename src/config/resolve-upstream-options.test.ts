@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
-import type { SavedConfig } from './saved-config.js';
+import { normalizeConfigValue, type SavedConfig } from './saved-config.js';
+import { PRESET_IDS } from '../providers/presets.js';
 import { resolveUpstreamOptions, resolveUpstreamSettings, type UpstreamFlags } from './resolve-upstream-options.js';
 import { UsageError } from '../output/usage-error.js';
 
@@ -69,6 +70,15 @@ describe('resolveUpstreamOptions: a preset', () => {
     expect(flag.message).toMatch(/^unknown provider "nope" \(--provider\) — the presets are: deepseek, kimi, qwen, glm, openrouter, groq, mistral, xai, gemini, ollama, lmstudio, vllm$/);
     const fromEnv = await usageError(resolveUpstreamOptions({}, baseEnv({ CODEX_BRIDGE_PROVIDER: 'nope' })));
     expect(fromEnv.message).toMatch(/\(CODEX_BRIDGE_PROVIDER\)/);
+  });
+
+  it('a mistyped provider gets "did you mean", from the flag, the environment or the saved config', async () => {
+    const flag = await usageError(resolveUpstreamOptions({ provider: 'deepsek' }, baseEnv()));
+    expect(flag.message).toBe(`unknown provider "deepsek" (--provider) — did you mean deepseek? the presets are: ${PRESET_IDS.join(', ')}`);
+    expect(flag.exitCode).toBe(2);
+    const fromEnv = await usageError(resolveUpstreamOptions({}, baseEnv({ CODEX_BRIDGE_PROVIDER: 'Olama' })));
+    expect(fromEnv.message).toMatch(/^unknown provider "Olama" \(CODEX_BRIDGE_PROVIDER\) — did you mean ollama\? the presets are: /);
+    expect(() => normalizeConfigValue('provider', 'lm-studio')).toThrow(/^unknown provider "lm-studio" — did you mean lmstudio\? the presets are: /);
   });
 
   it('takes the id in any case', async () => {

@@ -1,5 +1,5 @@
 import { ConfigFileError, readSavedConfig, type SavedConfig } from './saved-config.js';
-import { findPreset, presetIdList, presetsWithKeySet, type ProviderPreset } from '../providers/presets.js';
+import { findPreset, presetIdList, presetsWithKeySet, unknownProviderMessage, type ProviderPreset } from '../providers/presets.js';
 import { UsageError } from '../output/usage-error.js';
 
 export interface UpstreamFlags {
@@ -55,7 +55,7 @@ const given = (value: string | undefined): string | undefined => (value === unde
 function presetId(value: string | undefined, where: string): string | undefined {
   const id = given(value)?.toLowerCase();
   if (id === undefined) return undefined;
-  if (!findPreset(id)) throw new UsageError(`unknown provider "${value}" (${where}) — the presets are: ${presetIdList()}`);
+  if (!findPreset(id)) throw new UsageError(unknownProviderMessage(value!, where));
   return id;
 }
 
