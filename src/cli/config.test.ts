@@ -77,9 +77,12 @@ describe('codex-bridge config', () => {
     expect(await config('list')).toMatch(/^nothing saved/);
   });
 
-  it('notes when the named variable is not set in this shell', async () => {
+  it('notes when the named variable is not set, or empty, in this shell', async () => {
     await config('set', 'api-key-env', 'NOT_SET_HERE');
     expect(err).toBe('codex-bridge: note: $NOT_SET_HERE is not set in this shell; export NOT_SET_HERE=<your key> before running\n');
+    env.EMPTY_HERE = '';
+    await config('set', 'api-key-env', 'EMPTY_HERE');
+    expect(err).toBe('codex-bridge: note: $EMPTY_HERE is empty in this shell; export EMPTY_HERE=<your key> before running\n');
   });
 
   it('refuses an unknown provider with the list of presets', async () => {

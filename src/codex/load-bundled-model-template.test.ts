@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { buildModelCatalog } from './build-model-catalog.js';
-import { defaultTemplateCacheDir, loadBundledModelTemplate, parseCatalog, removeLegacyTemplateCache } from './load-bundled-model-template.js';
+import { defaultTemplateCacheDir, legacyTemplateCacheDir, loadBundledModelTemplate, parseCatalog, removeLegacyTemplateCache } from './load-bundled-model-template.js';
 
 const realCodex = fileURLToPath(new URL('../../node_modules/.bin/codex', import.meta.url));
 
@@ -72,13 +72,16 @@ describe('loadBundledModelTemplate', () => {
     expect(readdirSync(cacheDir)).toEqual([]);
   });
 
-  it('caches under $CODEX_BRIDGE_HOME when set, else in the user cache directory (never in /tmp)', () => {
+  it('caches under $CODEX_BRIDGE_HOME when set, else in the user cache directory (never in the shared one of older versions)', () => {
     expect(defaultTemplateCacheDir({ CODEX_BRIDGE_HOME: '/opt/cb' })).toBe('/opt/cb/cache');
     if (process.platform === 'linux') {
       expect(defaultTemplateCacheDir({ HOME: '/home/me' })).toBe('/home/me/.cache/codex-bridge');
       expect(defaultTemplateCacheDir({ HOME: '/home/me', XDG_CACHE_HOME: '/var/cache/me' })).toBe('/var/cache/me/codex-bridge');
     }
-    expect(defaultTemplateCacheDir({}).startsWith(os.tmpdir())).toBe(false);
+    // Without variables: the user's own home, wherever that is (a CI home may well be in /tmp), never
+    // the shared directory older versions used.
+    if (process.platform === 'linux') expect(defaultTemplateCacheDir({})).toBe(path.join(os.homedir(), '.cache', 'codex-bridge'));
+    expect(defaultTemplateCacheDir({})).not.toBe(legacyTemplateCacheDir());
   });
 
   it('removes the cache directory older versions left in /tmp, only if it is a private one of ours', () => {

@@ -1,5 +1,6 @@
 import { adviseBaseUrl, baseUrlFix, fetchModelsProbe, type ModelsProbe } from './base-url-check.js';
 import { assertConfigKey, CONFIG_KEYS, ConfigFileError, InvalidConfigValueError, normalizeConfigValue, openConfigStore, type ConfigKey, type ConfigStore } from './saved-config.js';
+import { noKeyIn } from './resolve-upstream-options.js';
 import { UsageError } from '../output/usage-error.js';
 
 // What `codex-bridge config` does (its flags are in src/cli/config.ts): the defaults `run`, `serve` and `doctor` fall back on when flags and
@@ -64,7 +65,7 @@ export async function set(ctx: ConfigCommandContext, name: string, value: string
   const saved = await guard(() => ctx.store.set(k, value));
   ctx.out(`${k} = ${saved}  (saved in ${ctx.store.path})\n`);
   if (k === 'api-key-env' && !ctx.env[saved]) {
-    ctx.err(`codex-bridge: note: $${saved} is not set in this shell; export ${saved}=<your key> before running\n`);
+    ctx.err(`codex-bridge: note: ${noKeyIn(saved, ctx.env)} in this shell; export ${saved}=<your key> before running\n`);
   }
   if (k === 'provider' && before.provider !== saved) {
     const stale = (['upstream', 'model', 'api-key-env'] as const).filter((other) => before[FIELD[other]] !== undefined);

@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
-import type { SavedConfig } from './saved-config.js';
+import { normalizeConfigValue, type SavedConfig } from './saved-config.js';
+import { PRESET_IDS } from '../providers/presets.js';
 import { resolveUpstreamOptions, resolveUpstreamSettings, type UpstreamFlags } from './resolve-upstream-options.js';
 import { UsageError } from '../output/usage-error.js';
 
@@ -51,6 +52,13 @@ describe('resolveUpstreamOptions: a preset', () => {
     expect(error.exitCode).toBe(2);
   });
 
+  it('calls an empty key variable empty, not unset', async () => {
+    const error = await usageError(resolveUpstreamOptions({ provider: 'deepseek' }, baseEnv({ DEEPSEEK_API_KEY: '' })));
+    expect(error.message).toMatch(/^\$DEEPSEEK_API_KEY is empty — export DEEPSEEK_API_KEY=<your key> \(DeepSeek keys: /);
+    const named = await usageError(resolveUpstreamOptions({ upstream: 'https://example.com/v1', model: 'm', apiKeyEnv: 'MY_KEY' }, baseEnv({ MY_KEY: '' })));
+    expect(named.message).toBe('$MY_KEY is empty — export MY_KEY=<your key>, or pass --api-key-env with the variable that holds it');
+  });
+
   it('local presets need no key; vLLM uses VLLM_API_KEY only when it is set', async () => {
     expect(await resolveUpstreamOptions({ provider: 'ollama' }, baseEnv())).toMatchObject({ upstream: 'http://127.0.0.1:11434/v1', apiKey: undefined, apiKeyEnv: undefined });
     expect(await resolveUpstreamOptions({ provider: 'vllm' }, baseEnv())).toMatchObject({ upstream: 'http://127.0.0.1:8000/v1', apiKey: undefined, apiKeyEnv: undefined });
@@ -62,6 +70,15 @@ describe('resolveUpstreamOptions: a preset', () => {
     expect(flag.message).toMatch(/^unknown provider "nope" \(--provider\) — the presets are: deepseek, kimi, qwen, glm, openrouter, groq, mistral, xai, gemini, ollama, lmstudio, vllm$/);
     const fromEnv = await usageError(resolveUpstreamOptions({}, baseEnv({ CODEX_BRIDGE_PROVIDER: 'nope' })));
     expect(fromEnv.message).toMatch(/\(CODEX_BRIDGE_PROVIDER\)/);
+  });
+
+  it('a mistyped provider gets "did you mean", from the flag, the environment or the saved config', async () => {
+    const flag = await usageError(resolveUpstreamOptions({ provider: 'deepsek' }, baseEnv()));
+    expect(flag.message).toBe(`unknown provider "deepsek" (--provider) — did you mean deepseek? the presets are: ${PRESET_IDS.join(', ')}`);
+    expect(flag.exitCode).toBe(2);
+    const fromEnv = await usageError(resolveUpstreamOptions({}, baseEnv({ CODEX_BRIDGE_PROVIDER: 'Olama' })));
+    expect(fromEnv.message).toMatch(/^unknown provider "Olama" \(CODEX_BRIDGE_PROVIDER\) — did you mean ollama\? the presets are: /);
+    expect(() => normalizeConfigValue('provider', 'lm-studio')).toThrow(/^unknown provider "lm-studio" — did you mean lmstudio\? the presets are: /);
   });
 
   it('takes the id in any case', async () => {

@@ -1,5 +1,5 @@
 import { ConfigFileError, readSavedConfig, type SavedConfig } from './saved-config.js';
-import { findPreset, presetIdList, presetsWithKeySet, type ProviderPreset } from '../providers/presets.js';
+import { findPreset, presetIdList, presetsWithKeySet, unknownProviderMessage, type ProviderPreset } from '../providers/presets.js';
 import { UsageError } from '../output/usage-error.js';
 
 export interface UpstreamFlags {
@@ -55,7 +55,7 @@ const given = (value: string | undefined): string | undefined => (value === unde
 function presetId(value: string | undefined, where: string): string | undefined {
   const id = given(value)?.toLowerCase();
   if (id === undefined) return undefined;
-  if (!findPreset(id)) throw new UsageError(`unknown provider "${value}" (${where}) — the presets are: ${presetIdList()}`);
+  if (!findPreset(id)) throw new UsageError(unknownProviderMessage(value!, where));
   return id;
 }
 
@@ -156,11 +156,16 @@ export function ambiguityMessage(presets: readonly ProviderPreset[]): string {
 
 export const NO_UPSTREAM_MESSAGE = `no upstream given — pass --upstream <url> or --provider <id> (${presetIdList()}), set CODEX_BRIDGE_UPSTREAM, or export one provider's key (e.g. DEEPSEEK_API_KEY) to use its preset`;
 
-/** What to print when the key variable is empty. */
-export function missingKeyMessage(apiKeyEnv: string, provider?: string): string {
+/** "$X is not set" or "$X is empty": a key variable that holds no key, as it is. */
+export function noKeyIn(apiKeyEnv: string, env: NodeJS.ProcessEnv): string {
+  return `$${apiKeyEnv} ${env[apiKeyEnv] === undefined ? 'is not set' : 'is empty'}`;
+}
+
+/** What is wrong when the key variable holds no key, and what to do (where the provider's keys are). */
+export function missingKey(apiKeyEnv: string, env: NodeJS.ProcessEnv, provider?: string): { problem: string; fix: string } {
   const preset = provider ? findPreset(provider) : undefined;
   const where = preset?.keyHelp && preset.apiKeyEnv === apiKeyEnv ? ` (${preset.name} keys: ${preset.keyHelp})` : '';
-  return `$${apiKeyEnv} is not set — export ${apiKeyEnv}=<your key>${where}, or pass --api-key-env with the variable that holds it`;
+  return { problem: noKeyIn(apiKeyEnv, env), fix: `export ${apiKeyEnv}=<your key>${where}, or pass --api-key-env with the variable that holds it` };
 }
 
 /**
@@ -187,7 +192,10 @@ export async function resolveUpstreamOptions(
   let apiKey: string | undefined;
   if (settings.apiKeyEnv) {
     apiKey = env[settings.apiKeyEnv] || undefined;
-    if (!apiKey && !settings.keyOptional) throw new UsageError(missingKeyMessage(settings.apiKeyEnv, settings.provider));
+    if (!apiKey && !settings.keyOptional) {
+      const { problem, fix } = missingKey(settings.apiKeyEnv, env, settings.provider);
+      throw new UsageError(`${problem} — ${fix}`);
+    }
   }
   return {
     provider: settings.provider,

@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
-import { findPreset, presetIdList } from '../providers/presets.js';
+import { findPreset, unknownProviderMessage } from '../providers/presets.js';
 import { CONFIG_NAME, configFilePath, configHome } from './config-home.js';
 
 // The defaults `codex-bridge config set` saves: provider, upstream, model, and the *name* of the
@@ -63,7 +63,7 @@ export function normalizeConfigValue(key: ConfigKey, raw: string): string {
   switch (key) {
     case 'provider': {
       const preset = findPreset(value.toLowerCase());
-      if (!preset) throw new InvalidConfigValueError(`unknown provider "${value}" — the presets are: ${presetIdList()}`);
+      if (!preset) throw new InvalidConfigValueError(unknownProviderMessage(value));
       return preset.id;
     }
     case 'upstream':

@@ -25,7 +25,22 @@ describe('checkCodexHome', () => {
 
   it('fails a file in its place', () => {
     writeFileSync(home, '');
-    expect(checkCodexHome({ CODEX_HOME: home })).toMatchObject({ ok: false, detail: `${home} is not a directory` });
+    expect(checkCodexHome({ CODEX_HOME: home })).toMatchObject({
+      ok: false,
+      detail: `cannot create the directory ${home}: it is a file, not a directory`,
+      fix: `point CODEX_HOME at a directory you can write to (it is ${home})`,
+    });
+  });
+
+  it('fails a file further up (ENOTDIR), naming that file, instead of stopping doctor', () => {
+    const file = path.join(root, 'home-file');
+    writeFileSync(file, '');
+    const below = path.join(file, '.codex');
+    expect(checkCodexHome({ CODEX_HOME: below })).toMatchObject({
+      ok: false,
+      detail: `cannot create the directory ${below}: ${file} is a file, not a directory`,
+      fix: `point CODEX_HOME at a directory you can write to (it is ${below})`,
+    });
   });
 });
 

@@ -1,43 +1,19 @@
-import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { isProcessAlive } from '../codex/sweep-stale-profiles.js';
 import { temporaryFileOwner } from '../codex/temporary-profile-name.js';
 import { codexHome } from '../codex/write-temporary-profile.js';
-import { fail, info, pass, warn, type DoctorCheck } from './types.js';
+import { unwritableCheck } from './check-writable.js';
+import { info, pass, warn, type DoctorCheck } from './types.js';
 
 // `run` writes its temporary profile into $CODEX_HOME, so it must be writable (or creatable). Files
 // left by runs that died (kill -9, a crash) are reported, not removed: the next `run` sweeps them.
 
-function nearestExisting(directory: string): string {
-  let current = directory;
-  while (!statSync(current, { throwIfNoEntry: false })) {
-    const parent = path.dirname(current);
-    if (parent === current) break;
-    current = parent;
-  }
-  return current;
-}
-
-function writable(directory: string): boolean {
-  try {
-    accessSync(directory, constants.W_OK | constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export function checkCodexHome(env: NodeJS.ProcessEnv): DoctorCheck {
   const home = codexHome(env);
-  const stat = statSync(home, { throwIfNoEntry: false });
-  if (!stat) {
-    const parent = nearestExisting(path.dirname(home));
-    if (writable(parent)) return pass('CODEX_HOME', `${home} does not exist yet; run creates it (0700)`);
-    return fail('CODEX_HOME', `${home} does not exist, and ${parent} is not writable`, `create it (mkdir -m 700 -p ${home}) or point CODEX_HOME at a folder of your own`);
-  }
-  if (!stat.isDirectory()) return fail('CODEX_HOME', `${home} is not a directory`, 'point CODEX_HOME at a directory');
-  if (!writable(home)) return fail('CODEX_HOME', `${home} is not writable`, `fix its permissions (chmod u+w ${home}) or point CODEX_HOME at a folder of your own`);
-  return pass('CODEX_HOME', `${home} is writable`);
+  const unwritable = unwritableCheck('CODEX_HOME', home, env);
+  if (unwritable) return unwritable;
+  return pass('CODEX_HOME', existsSync(home) ? `${home} is writable` : `${home} does not exist yet; run creates it (0700)`);
 }
 
 /** Our temporary files in $CODEX_HOME whose run is gone; live runs' files are mentioned, not flagged. */

@@ -49,9 +49,16 @@ export function authFailure(status: number, ctx: KeyContext): DoctorCheck | unde
   return undefined;
 }
 
+/** What to do about a request that got no answer: by how it failed. */
+function connectionFix(kind: UpstreamRequestError['kind'], ctx: KeyContext): string {
+  if (kind === 'silent') return `${ctx.host} accepted the request but sent nothing back in time: the model may be overloaded or slow to start; try again later, or another model`;
+  if (kind === 'broken') return 'the connection broke off: try again; if it keeps happening, a proxy or the upstream cuts connections';
+  return 'check the upstream URL and the network (the reachability check above)';
+}
+
 export function connectionFailure(name: string, what: string, error: unknown, ctx: KeyContext): DoctorCheck {
   if (error instanceof UpstreamRequestError) {
-    return fail(name, `${what} failed: ${ctx.redact(error.reason)}${error.code ? ` (${error.code})` : ''}`, `check the upstream URL and the network (the reachability check above)`);
+    return fail(name, `${what} failed: ${ctx.redact(error.reason)}${error.code ? ` (${error.code})` : ''}`, connectionFix(error.kind, ctx));
   }
   throw error;
 }

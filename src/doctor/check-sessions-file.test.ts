@@ -47,6 +47,20 @@ describe('checkSessionsFile', () => {
     expect(await checkSessionsFile(env)).toMatchObject({ ok: false, detail: `${file()} was written by a newer codex-bridge (schema v99)` });
   });
 
+  it('fails a home where no session can be saved: a file in the way is named (ENOTDIR), not a permission to fix', async () => {
+    const file = path.join(root, 'a-file');
+    writeFileSync(file, '');
+    const home = path.join(file, 'codex-bridge');
+    const check = await checkSessionsFile({ CODEX_BRIDGE_HOME: home });
+    expect(check).toMatchObject({
+      ok: false,
+      detail: `cannot create the directory ${home}: ${file} is a file, not a directory`,
+      fix: `point CODEX_BRIDGE_HOME at a directory you can write to (it is ${home})`,
+    });
+    // A shared store is not in that home: its own check answers.
+    expect((await checkSessionsFile({ CODEX_BRIDGE_HOME: home, CODEX_BRIDGE_STORE: 'redis://127.0.0.1:9' })).name).toBe('store');
+  });
+
   it('fails an unreadable one', async () => {
     mkdirSync(file());
     expect((await checkSessionsFile(env)).detail).toBe(`${file()} cannot be read (EISDIR)`);

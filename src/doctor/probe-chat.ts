@@ -1,4 +1,5 @@
 import { parseSseBytes } from '../server/upstream-client.js';
+import { mapInStreamError, mapUpstreamError } from '../translate/map-upstream-error.js';
 import { authFailure, connectionFailure, keyCheckName, type KeyContext, type KeyVerdict } from './check-models.js';
 import { errorGist } from './redact.js';
 import { fail, info, pass, type DoctorCheck } from './types.js';
@@ -26,12 +27,42 @@ const WEATHER_TOOL = {
   },
 } as const;
 
+const NO_TOOLS_FIX = 'Codex works through tool calls: pick a model that supports function calling';
+
 const refusesModel = (status: number, gist: string): boolean =>
   status === 404 || (status >= 400 && status < 500 && /model/i.test(gist) && /not|exist|found|invalid|unknown|support|access|permission/i.test(gist));
 
-async function gistOf(answer: HttpAnswer, ctx: KeyContext): Promise<string> {
-  return ctx.redact(errorGist(await answer.text().catch(() => '')));
+async function gistOf(answer: HttpAnswer, ctx: KeyContext): Promise<{ gist: string; body: string }> {
+  const body = await answer.text().catch(() => '');
+  return { gist: ctx.redact(errorGist(body)), body };
 }
+
+/**
+ * What to do about an error the upstream answered a probe with, by what it says (classified as the
+ * bridge classifies upstream errors): a rate limit is waited out, a spent balance topped up, a
+ * refused key checked, an upstream's own failure retried later, a refused request looked at.
+ */
+export function probeFailureFix(code: string, status: number | undefined, ctx: KeyContext, model: string): string {
+  switch (code) {
+    case 'insufficient_quota':
+      return `top up the balance at ${ctx.preset?.name ?? ctx.host}${ctx.apiKeyEnv ? ` (the account of the key in $${ctx.apiKeyEnv})` : ''}`;
+    case 'rate_limit_exceeded':
+      return `${ctx.host} is rate-limiting the key: wait a minute and run codex-bridge doctor --probe again; if it persists, check the account's rate limits`;
+    case 'upstream_auth_failed':
+      return authFailure(status === 403 ? 403 : 401, ctx)?.fix ?? 'check the key';
+    case 'upstream_not_found':
+      return `check the model (${model}) and the upstream URL: it is the part before /chat/completions`;
+    case 'upstream_error':
+      return `${ctx.host} has a problem on its side; try again later`;
+    case 'context_length_exceeded':
+      return `${ctx.host} counts even this short request as too long for ${model}: pick another model`;
+    default:
+      return `${ctx.host} refused the request (what it says is above): check that ${model} is a chat model it serves`;
+  }
+}
+
+/** The fix for a probe answered with an error status. */
+const statusFix = (status: number, body: string, ctx: KeyContext, model: string): string => probeFailureFix(mapUpstreamError(status, body, ctx.host).error.code, status, ctx, model);
 
 /** `label` names the model in the model line, e.g. "m (from the flag)". */
 export async function probeChat(http: UpstreamHttp, model: string, ctx: KeyContext, label = model): Promise<ProbeOutcome> {
@@ -52,7 +83,7 @@ export async function probeChat(http: UpstreamHttp, model: string, ctx: KeyConte
     return { keyCheck: auth, verdict: 'rejected', checks: [] };
   }
   if (answer.status < 200 || answer.status >= 300) {
-    const gist = await gistOf(answer, ctx);
+    const { gist, body } = await gistOf(answer, ctx);
     if (refusesModel(answer.status, gist)) {
       return {
         verdict: 'accepted',
@@ -63,7 +94,7 @@ export async function probeChat(http: UpstreamHttp, model: string, ctx: KeyConte
     }
     return {
       verdict: 'unknown',
-      checks: [fail('chat', `a 1-token request answered ${answer.status}${gist ? `: ${gist}` : ''}`, answer.status >= 500 ? `${ctx.host} has a problem on its side; try again later` : 'check the upstream URL and the model')],
+      checks: [fail('chat', `a 1-token request answered ${answer.status}${gist ? `: ${gist}` : ''}`, statusFix(answer.status, body, ctx, model))],
     };
   }
   const body = await answer.text().catch(() => '');
@@ -80,7 +111,7 @@ export async function probeChat(http: UpstreamHttp, model: string, ctx: KeyConte
   const keyCheck = ctx.apiKey ? pass(keyName, 'a 1-token chat request with it was answered') : undefined;
 
   // 2. A stream; 3. whatever reasoning came with it.
-  const stream = await streamed(http, ctx, { model, messages: [{ role: 'user', content: 'Count from 1 to 5, separated by spaces.' }], max_tokens: 300, stream: true });
+  const stream = await streamed(http, ctx, model, { model, messages: [{ role: 'user', content: 'Count from 1 to 5, separated by spaces.' }], max_tokens: 300, stream: true });
   if ('failure' in stream) checks.push(fail('streaming', stream.failure, stream.fix));
   else {
     checks.push(pass('streaming', `${stream.chunks} chunk${stream.chunks === 1 ? '' : 's'}, ended with ${stream.finishReason ? `finish_reason "${stream.finishReason}"` : '[DONE]'}`));
@@ -108,7 +139,7 @@ interface StreamResult {
 
 type Streamed = StreamResult | { failure: string; fix: string; status?: number };
 
-async function streamed(http: UpstreamHttp, ctx: KeyContext, body: Record<string, unknown>): Promise<Streamed> {
+async function streamed(http: UpstreamHttp, ctx: KeyContext, model: string, body: Record<string, unknown>): Promise<Streamed> {
   let answer: HttpAnswer;
   try {
     answer = await http.post('/chat/completions', body);
@@ -117,8 +148,8 @@ async function streamed(http: UpstreamHttp, ctx: KeyContext, body: Record<string
     return { failure: check.detail, fix: check.fix ?? '' };
   }
   if (answer.status < 200 || answer.status >= 300) {
-    const gist = await gistOf(answer, ctx);
-    return { failure: `a streamed request answered ${answer.status}${gist ? `: ${gist}` : ''}`, fix: 'check the model and the upstream URL', status: answer.status };
+    const { gist, body: text } = await gistOf(answer, ctx);
+    return { failure: `a streamed request answered ${answer.status}${gist ? `: ${gist}` : ''}`, fix: statusFix(answer.status, text, ctx, model), status: answer.status };
   }
   if (!/text\/event-stream/i.test(answer.contentType)) {
     await answer.text().catch(() => '');
@@ -134,7 +165,8 @@ async function streamed(http: UpstreamHttp, ctx: KeyContext, body: Record<string
       if (event.type !== 'chunk') continue;
       const chunk = event.chunk as unknown as { choices?: Array<{ delta?: Record<string, unknown>; finish_reason?: string | null }>; error?: unknown };
       if (chunk.error) {
-        return { failure: `the stream carried an error: ${ctx.redact(errorGist(JSON.stringify(chunk)))}`, fix: 'check the model; try again later' };
+        const fix = probeFailureFix(mapInStreamError(chunk.error, ctx.host).code, undefined, ctx, model);
+        return { failure: `the stream carried an error: ${ctx.redact(errorGist(JSON.stringify(chunk)))}`, fix };
       }
       const choice = chunk.choices?.[0];
       if (!choice) continue;
@@ -198,7 +230,7 @@ async function probeTools(http: UpstreamHttp, model: string, ctx: KeyContext): P
   ];
   let refusal = '';
   for (const [i, choice] of choices.entries()) {
-    const result = await streamed(http, ctx, {
+    const result = await streamed(http, ctx, model, {
       model,
       messages: [{ role: 'user', content: 'What is the weather in Paris right now? Use the get_weather tool.' }],
       tools: [WEATHER_TOOL],
@@ -208,11 +240,13 @@ async function probeTools(http: UpstreamHttp, model: string, ctx: KeyContext): P
     });
     if ('failure' in result) {
       // A 400/422 may be the tool_choice form: try the next one.
-      if (result.status !== undefined && (result.status === 400 || result.status === 422) && i < choices.length - 1) {
+      const refused = result.status === 400 || result.status === 422;
+      if (refused && i < choices.length - 1) {
         refusal ||= result.failure;
         continue;
       }
-      return fail('tools', result.failure.replace('a streamed request', 'a request with a tool'), result.fix);
+      // Every form of tool_choice refused: the model takes no tools.
+      return fail('tools', result.failure.replace('a streamed request', 'a request with a tool'), refused ? NO_TOOLS_FIX : result.fix);
     }
     const calls = [...result.toolCalls.values()];
     const call = calls.find((c) => c.name === WEATHER_TOOL.function.name);
@@ -221,7 +255,7 @@ async function probeTools(http: UpstreamHttp, model: string, ctx: KeyContext): P
       return fail(
         'tools',
         calls.length > 0 ? `${model} called ${calls.map((c) => c.name || '(no name)').join(', ')} instead of get_weather${note}` : `${model} answered without calling the tool${note}`,
-        'Codex works through tool calls: pick a model that supports function calling',
+        NO_TOOLS_FIX,
       );
     }
     try {
@@ -232,5 +266,5 @@ async function probeTools(http: UpstreamHttp, model: string, ctx: KeyContext): P
     }
     return pass('tools', `a tool call to get_weather came back with JSON arguments${note}`);
   }
-  return fail('tools', refusal || 'every form of tool_choice was refused', 'Codex works through tool calls: pick a model that supports function calling');
+  return fail('tools', refusal || 'every form of tool_choice was refused', NO_TOOLS_FIX);
 }

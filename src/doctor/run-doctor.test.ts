@@ -219,13 +219,18 @@ describe('doctor against a mock upstream', () => {
     expect(failed.checks.filter((check) => !check.ok).every((check) => typeof check.fix === 'string' && check.fix.length > 0)).toBe(true);
   });
 
-  it('an unset key variable fails, and no request goes out without it', async () => {
+  it('an unset or empty key variable fails, called what it is, and no request goes out without it', async () => {
     const m = await upstream();
     const result = await doctor({ upstream: m.url, model: 'mock-model', apiKeyEnv: 'UNSET_KEY' });
     expect(result.code).toBe(1);
     expect(line(result.out, 'API key')).toBe('✗ API key — $UNSET_KEY is not set');
     expect(result.out).toContain('  fix: export UNSET_KEY=<your key>, or pass --api-key-env with the variable that holds it');
+    const empty = await doctor({ upstream: m.url, model: 'mock-model', apiKeyEnv: 'EMPTY_KEY' }, { EMPTY_KEY: '' });
+    expect(line(empty.out, 'API key')).toBe('✗ API key — $EMPTY_KEY is empty');
     expect(m.requests).toEqual([]);
+    expect(line((await doctor({ provider: 'vllm', upstream: m.url, model: 'mock-model' }, { VLLM_API_KEY: '' })).out, 'API key')).toBe(
+      '✓ API key — none: $VLLM_API_KEY is empty (only needed if the server was started with an API key)',
+    );
   });
 });
 

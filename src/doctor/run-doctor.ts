@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
+import path from 'node:path';
 import { Chalk } from 'chalk';
-import { resolveUpstreamSettings, type UpstreamFlags, type UpstreamResolution } from '../config/resolve-upstream-options.js';
+import { missingKey, noKeyIn, resolveUpstreamSettings, type UpstreamFlags, type UpstreamResolution } from '../config/resolve-upstream-options.js';
 import { configFilePath } from '../config/config-home.js';
 import { ConfigFileError, readSavedConfig, type SavedConfig } from '../config/saved-config.js';
 import { findPreset, presetIdList, type ProviderPreset } from '../providers/presets.js';
@@ -11,6 +12,7 @@ import { checkNode } from './check-node.js';
 import type { Lookup } from './check-reachability.js';
 import { checkSessionsFile } from './check-sessions-file.js';
 import { checkUpstreamNetwork } from './check-upstream-network.js';
+import { unwritableCheck } from './check-writable.js';
 import { startProgress, type Progress } from './spinner.js';
 import { fail, info, pass, warn, type DoctorCheck } from './types.js';
 import { presetFor } from '../server/upstream-fix.js';
@@ -94,7 +96,7 @@ export async function collectDoctorChecks(flags: DoctorFlags, deps: DoctorDeps =
       checks.push(fail('saved config', error.message, `fix or delete ${file}, or set each value again with codex-bridge config set`));
     }
   } else {
-    checks.push(pass('saved config', `nothing saved (${file})`));
+    checks.push(unwritableCheck('saved config', path.dirname(file), env) ?? pass('saved config', `nothing saved (${file})`));
   }
 
   // Unknown --provider / CODEX_BRIDGE_PROVIDER: a UsageError, exit 2.
@@ -161,11 +163,11 @@ export async function collectDoctorChecks(flags: DoctorFlags, deps: DoctorDeps =
         checks.push(pass('API key', `$${resolution.apiKeyEnv} is set (${SOURCE[resolution.apiKeyEnvSource ?? 'flag'].replace('from ', 'name from ')})`));
       }
     } else if (resolution.keyOptional) {
-      checks.push(pass('API key', `none: $${resolution.apiKeyEnv} is not set (only needed if the server was started with an API key)`));
+      checks.push(pass('API key', `none: ${noKeyIn(resolution.apiKeyEnv, env)} (only needed if the server was started with an API key)`));
     } else {
       keyUsable = false;
-      const where = preset?.keyHelp && preset.apiKeyEnv === resolution.apiKeyEnv ? ` (${preset.name} keys: ${preset.keyHelp})` : '';
-      checks.push(fail('API key', `$${resolution.apiKeyEnv} is not set`, `export ${resolution.apiKeyEnv}=<your key>${where}, or pass --api-key-env with the variable that holds it`));
+      const { problem, fix } = missingKey(resolution.apiKeyEnv, env, resolution.provider);
+      checks.push(fail('API key', problem, fix));
     }
   } else if (preset && !preset.apiKeyEnv) {
     checks.push(pass('API key', `none needed (${preset.name})`));

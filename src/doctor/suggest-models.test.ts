@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { levenshtein, normalizeModelId, suggestModels } from './suggest-models.js';
+import { levenshtein } from '../output/did-you-mean.js';
+import { normalizeModelId, suggestModels } from './suggest-models.js';
 
 describe('suggestModels', () => {
   const listed = ['deepseek-v4-flash', 'deepseek-v4-pro', 'kimi-k2.6', 'gpt-oss:20b', 'openai/gpt-oss-120b'];

@@ -1,21 +1,8 @@
+import { levenshtein } from '../output/did-you-mean.js';
+
 // "Did you mean …": the listed models closest to a model id that is not listed. Case-insensitive;
 // a listed id that contains the asked one (or the reverse) ranks first, then edit distance, then
 // ids from the same family (same first word, e.g. "deepseek-…").
-
-export function levenshtein(a: string, b: string): number {
-  if (a === b) return 0;
-  if (!a.length) return b.length;
-  if (!b.length) return a.length;
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
 
 /** Gemini lists "models/gemini-…"; compare without that prefix. */
 export const normalizeModelId = (id: string): string => id.replace(/^models\//, '');

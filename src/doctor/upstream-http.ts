@@ -1,5 +1,5 @@
 import { Agent, request, type Dispatcher } from 'undici';
-import { describeConnectionError } from '../server/describe-connection-error.js';
+import { describeConnectionError, type ConnectionFailureKind } from '../server/describe-connection-error.js';
 
 // The few HTTP calls doctor makes to the upstream, on its own connection pool (closed afterwards so
 // the process can exit), with a timeout on each, and the key only ever in the Authorization header.
@@ -24,6 +24,8 @@ export class UpstreamRequestError extends Error {
   constructor(
     readonly reason: string,
     readonly code?: string,
+    /** What kind of failure, for the fix: a refused connection and an upstream that went silent differ. */
+    readonly kind: ConnectionFailureKind = 'other',
   ) {
     super(reason);
   }
@@ -52,7 +54,7 @@ export function createUpstreamHttp(baseUrl: string, apiKey: string | undefined, 
       });
     } catch (error) {
       const failure = describeConnectionError(error, timeoutMs);
-      throw new UpstreamRequestError(failure.reason, failure.code);
+      throw new UpstreamRequestError(failure.reason, failure.code, failure.kind);
     }
     const contentType = String(response.headers['content-type'] ?? '');
     return {
@@ -70,7 +72,7 @@ export function createUpstreamHttp(baseUrl: string, apiKey: string | undefined, 
           }
         } catch (error) {
           const failure = describeConnectionError(error, timeoutMs);
-          throw new UpstreamRequestError(failure.reason, failure.code);
+          throw new UpstreamRequestError(failure.reason, failure.code, failure.kind);
         } finally {
           if (!response.body.destroyed) response.body.destroy();
         }

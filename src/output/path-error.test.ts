@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
-import { describePathError } from './path-error.js';
+import { describePathError, describePathProblem, unwritableDirectory } from './path-error.js';
 
 const tempDir = tempDirsPerTest('cb-path-error-');
 
@@ -67,5 +67,34 @@ describe('describePathError', () => {
     mkdirSync(path.join(root, 'd'));
     const error = Object.assign(new Error('EISDIR'), { code: 'EISDIR', syscall: 'open', path: path.join(root, 'd') });
     expect(describePathError(error, {})).toBe(`cannot open ${path.join(root, 'd')}: it is a directory, not a file — make ${root} a directory you can write to, or choose another path`);
+  });
+});
+
+// A real read-only file system needs a mount: test/e2e/read-only-home.test.ts makes one.
+describe('unwritableDirectory', () => {
+  it('nothing in the way: a writable folder, or one that can be created under one', () => {
+    const root = tempDir();
+    expect(unwritableDirectory(root)).toBeUndefined();
+    expect(unwritableDirectory(path.join(root, 'not', 'yet'))).toBeUndefined();
+  });
+
+  it('a file in its place or further up: ENOTDIR, described by the file in the way', () => {
+    const root = tempDir();
+    const file = path.join(root, 'home-file');
+    writeFileSync(file, '');
+    expect(unwritableDirectory(file)).toEqual({ code: 'ENOTDIR', syscall: 'mkdir', path: file });
+    const below = path.join(file, '.config', 'codex-bridge');
+    const problem = unwritableDirectory(below);
+    expect(problem).toEqual({ code: 'ENOTDIR', syscall: 'mkdir', path: below });
+    expect(describePathProblem(problem, { HOME: file })).toEqual({
+      problem: `cannot create the directory ${below}: ${file} is a file, not a directory`,
+      fix: `point HOME at a directory you can write to (it is ${file})`,
+    });
+  });
+
+  it('an ENOENT from mkdir stays "does not exist" when nothing else is in the way', () => {
+    const root = tempDir();
+    const error = Object.assign(new Error('ENOENT'), { code: 'ENOENT', syscall: 'mkdir', path: path.join(root, 'gone') });
+    expect(describePathError(error, {})).toBe(`cannot create the directory ${path.join(root, 'gone')}: it does not exist — make ${root} a directory you can write to, or choose another path`);
   });
 });

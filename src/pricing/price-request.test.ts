@@ -43,4 +43,16 @@ describe('the price of one request', () => {
   it('a request that used no tokens of a priced model costs 0', () => {
     expect(priceRequest('https://api.deepseek.com/v1', 'deepseek-chat', tokens(0), at)).toBe(0);
   });
+
+  it("is the price at the request's own hour: DeepSeek's night discount (16:30–00:30 UTC) halves it", () => {
+    const day = priceRequest('https://api.deepseek.com/v1', 'deepseek-chat', tokens(1_000_000, 0, 1_000_000), new Date('2026-11-20T03:00:00Z'))!;
+    const night = priceRequest('https://api.deepseek.com/v1', 'deepseek-chat', tokens(1_000_000, 0, 1_000_000), new Date('2026-11-20T17:00:00Z'))!;
+    expect(day).toBeGreaterThan(0);
+    expect(night).toBeCloseTo(day / 2, 10);
+    // The hour decides, not the moment the bridge prices it: the same request a minute either side of the discount's start.
+    expect(priceRequest('https://api.deepseek.com/v1', 'deepseek-chat', tokens(1_000_000), new Date('2026-11-20T16:29:00Z'))).toBeCloseTo(
+      2 * priceRequest('https://api.deepseek.com/v1', 'deepseek-chat', tokens(1_000_000), new Date('2026-11-20T16:31:00Z'))!,
+      10,
+    );
+  });
 });

@@ -1,3 +1,5 @@
+import { closestNames } from '../output/did-you-mean.js';
+
 // Built-in providers: where each one lives, which variable holds its key, and a model to start
 // with. `--provider <id>` (or a saved `provider`) fills in whatever the flags, the environment and
 // the saved config leave open. The quirk switches for each id live in src/providers/quirks/.
@@ -160,6 +162,13 @@ export function findPreset(id: string): ProviderPreset | undefined {
 /** "deepseek, kimi, …, vllm": for messages that list the choices. */
 export function presetIdList(): string {
   return PRESET_IDS.join(', ');
+}
+
+/** A provider id that is not a preset, as one line: the closest ids ("did you mean"), then the list. */
+export function unknownProviderMessage(value: string, where?: string): string {
+  const similar = closestNames(value, PRESET_IDS);
+  const guess = similar.length > 0 ? `did you mean ${similar.join(' or ')}? ` : '';
+  return `unknown provider "${value}"${where ? ` (${where})` : ''} — ${guess}the presets are: ${presetIdList()}`;
 }
 
 /**

@@ -39,6 +39,21 @@ describe('attempts per Codex turn', () => {
     expect(harness.upstream.requests).toHaveLength(4 + 5);
   });
 
+  it(`a persistent 429 from a client that keeps retrying: the request that uses up the turn's ${MAX_FAILED_ATTEMPTS_PER_TURN} attempts gets the final error`, async () => {
+    const harness = await startHarness({ turns: [{ status: 429, headers: { 'retry-after': '0' } }] }, fast);
+    const statuses: number[] = [];
+    let last;
+    for (let i = 0; i < 10; i++) {
+      last = await postResponses(harness.bridge.url, ask, turnHeader('turn-429-exhausted'));
+      statuses.push(last.status);
+      if (last.status !== 429) break;
+    }
+    // 4 attempts for the first request, one for each retry after it.
+    expect(statuses).toEqual([429, 429, 429, 429, 429, 429, 400]);
+    expect(harness.upstream.requests).toHaveLength(MAX_FAILED_ATTEMPTS_PER_TURN);
+    expect(JSON.parse(last!.text).error).toMatchObject({ code: 'invalid_prompt', message: expect.stringMatching(new RegExp(`answered 429: .* — ${MAX_FAILED_ATTEMPTS_PER_TURN} attempts failed in this turn`)) });
+  });
+
   it('an answer starts the count again: the next failing request of the turn gets the bridge\'s retries', async () => {
     const harness = await startHarness({ turns: (_req, n) => (n === 2 || n === 7 ? { content: 'ok' } : { status: 503 }) }, fast);
     const first = await postResponses(harness.bridge.url, ask, turnHeader('turn-heals'));
