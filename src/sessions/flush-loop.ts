@@ -70,22 +70,20 @@ export class FlushLoop {
   }
 
   /**
-   * The last write: what the write under way left, once more, unless that one gave up on the lock
-   * (it has waited as long as a lock is waited for). Rejects with one line if something stays unsaved.
+   * The last write, after the one under way: one more attempt at what is pending, whatever failed
+   * before (a lock is waited for as long as any write waits: a dead holder's is taken over). Rejects
+   * with one line if something stays unsaved.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    let gaveUpOnLock = false;
-    if (this.flushing) {
+    await this.flushing;
+    this.options.beforeWrite();
+    if (!this.disabled && this.options.pending.size > 0) {
+      this.flushing = this.write(this.options.pending.take());
       await this.flushing;
-      gaveUpOnLock = this.failure instanceof LockTimeoutError;
-    }
-    if (!gaveUpOnLock && !this.disabled) {
-      this.options.beforeWrite();
-      if (this.options.pending.size > 0) await (this.flushing = this.write(this.options.pending.take()));
       this.flushing = undefined;
     }
     if (!this.disabled && this.options.pending.size > 0) throw new Error(notSavedMessage(this.options.pending.size, this.options.backend.location, this.failure));
