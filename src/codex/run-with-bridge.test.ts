@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parse } from 'smol-toml';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -267,5 +268,38 @@ describe('runWithBridge signals', () => {
     expect(readdirSync(codexHome)).toEqual([]);
     expect(closed).toBe(true);
     expect(process.listenerCount('SIGHUP')).toBe(0);
+  });
+});
+
+describe('runWithBridge: its own failures', () => {
+  it('a --port that is taken: exit 1, in the words `serve` uses', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const { startServer: _real, ...realServer } = deps({ CODEX_BRIDGE_HOME: path.join(root, 'bridge-home') });
+      const error = await runWithBridge(['node', '-e', '0'], { ...flags, port: String(port) }, realServer).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as UsageError).exitCode).toBe(1);
+      expect((error as Error).message).toBe(`cannot listen on 127.0.0.1:${port}: the port is already in use — pick another --port (or 0 for any free port)`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('sessions that cannot be saved at the end: one line, a command that succeeded exits 1, no resume line', async () => {
+    installFakeCodex(0);
+    const lines: string[] = [];
+    const d = deps();
+    d.err = (text) => lines.push(text);
+    d.startServer = async () => ({
+      url: 'http://127.0.0.1:45678/v1',
+      port: 45678,
+      host: '127.0.0.1',
+      close: async () => Promise.reject(new Error('3 conversations were not saved: cannot create the directory /x: permission denied — point CODEX_BRIDGE_HOME at a directory you can write to (it is /x)')),
+      lastCodexSession: () => 'never-saved',
+    });
+    expect(await runWithBridge(['codex', 'exec', 'hi'], flags, d)).toBe(1);
+    expect(lines).toEqual(['codex-bridge: 3 conversations were not saved: cannot create the directory /x: permission denied — point CODEX_BRIDGE_HOME at a directory you can write to (it is /x)\n']);
   });
 });

@@ -186,7 +186,7 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
       if (exitCode === 0) exitCode = 1;
     }
     // Codex has just printed "codex resume <id>", which cannot work without the bridge: the one that does.
-    const resume = child && isCodex ? (gateway ? gatewayResumeCommand(gateway, home, startedAtMs, cwd) : bridgeResumeCommand(server)) : undefined;
+    const resume = child && isCodex && !notSaved ? (gateway ? gatewayResumeCommand(gateway, home, startedAtMs, cwd) : bridgeResumeCommand(server)) : undefined;
     if (resume) err(`${resume}\n`);
     profile?.remove();
     process.off('exit', removeProfileOnExit);
