@@ -141,6 +141,23 @@ describe('serve: a signal right after the last request', () => {
     expect(existsSync(sibling.lock)).toBe(false);
   }, 60_000);
 
+  it('a second signal stops at once (128 + n) while a live sibling keeps the lock: one line says what was not saved', async () => {
+    const home = tempDir();
+    await siblingHoldingLock(home);
+    const serve = await startServe(serveEnv(home));
+    for (let i = 0; i < 3; i++) await converse(serve.url);
+    serve.child.kill('SIGTERM');
+    // The stop has begun once it no longer listens; then it waits on the lock (the sibling is alive).
+    const origin = new URL(serve.url).origin;
+    while (await fetch(`${origin}/healthz`).then(() => true, () => false)) await new Promise((resolve) => setTimeout(resolve, 20));
+    serve.child.kill('SIGINT');
+    expect(await serve.exited, serve.output()).toEqual({ code: 130, signal: null });
+    const lines = serve.stderr().trim().split('\n');
+    expect(lines.at(-1)).toBe(
+      `codex-bridge: 3 conversations were not saved: ${path.join(home, 'sessions.json.lock')} is held by another codex-bridge; gave up waiting — remove ${path.join(home, 'sessions.json.lock')} if no codex-bridge is running`,
+    );
+  }, 60_000);
+
   it('a sessions directory it cannot write: exit 1, and the last line says how many were not saved and what to do', async () => {
     const root = tempDir();
     // Root writes anywhere: the bridge then runs as nobody, in a tree it may read but not write.
