@@ -13,8 +13,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 // bridge, which passes them on, and never this. A plain pipe works on every POSIX system, which a
 // parent-death signal (Linux's prctl) does not, and it ends grandchildren too.
 
-/** How long the command gets to exit on SIGTERM (Codex restores the terminal) before SIGKILL. */
-const GRACE_MS = 1_000;
+/** How long the command gets to exit on SIGTERM (Codex restores the terminal: it takes ~0.1 s) before SIGKILL. */
+const GRACE_MS = 500;
 
 interface ProcessEntry {
   pid: number;
