@@ -9,5 +9,7 @@ export function notSavedMessage(count: number, location: string, error: unknown)
   }
   const pathProblem = describePathError(error);
   if (pathProblem) return `${what}: ${pathProblem}`;
-  return `${what} to ${location} (${(error as Error | undefined)?.message ?? String(error)}) — codex-bridge doctor says why`;
+  const why = `${what} to ${location} (${(error as Error | undefined)?.message ?? String(error)})`;
+  if (/^rediss?:\/\//.test(location)) return `${why} — check that Redis runs at ${location} and that this machine reaches it`;
+  return `${why} — codex-bridge doctor says why`;
 }

@@ -72,11 +72,11 @@ async function startServe(env: NodeJS.ProcessEnv, extra: string[] = [], options:
 }
 
 /** A new conversation (no previous_response_id): its id is the response's. */
-async function converse(url: string): Promise<string> {
+async function converse(url: string, extra: Record<string, unknown> = {}): Promise<string> {
   const res = await fetch(`${url}/responses`, {
     method: 'POST',
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'mock-model', input: 'remember this' }),
+    body: JSON.stringify({ model: 'mock-model', input: 'remember this', ...extra }),
   });
   const body = (await res.json()) as { id: string; status: string };
   expect(body.status).toBe('completed');
@@ -204,6 +204,23 @@ describe('serve --store: a signal right after the last request', () => {
       expect(missing(all, saved), signal).toEqual([]);
     }
   }, 120_000);
+
+  it('Redis down when it stops: exit 1, and the last line says how many conversations were not saved', async () => {
+    const home = tempDir();
+    const serve = await startServe(serveEnv(home), ['--store', redis.url]);
+    await redis.stop();
+    try {
+      // Requests that store nothing are served while Redis is down; their records wait for it.
+      for (let i = 0; i < 3; i++) await converse(serve.url, { store: false });
+      serve.child.kill('SIGTERM');
+      expect(await serve.exited, serve.output()).toEqual({ code: 1, signal: null });
+      expect(serve.stderr().trim().split('\n').at(-1)).toMatch(
+        new RegExp(`^codex-bridge: 3 conversations were not saved to (redis://127\\.0\\.0\\.1:${redis.port}/0) \\(.+\\) — check that Redis runs at \\1 and that this machine reaches it$`),
+      );
+    } finally {
+      await redis.start();
+    }
+  }, 60_000);
 });
 
 describe('run: a signal right after the last request', () => {
