@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parse } from 'smol-toml';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { withTakenPort } from '../../test/helpers/closed-port.js';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { UsageError } from '../output/usage-error.js';
 import type { BridgeOptions } from '../server/bridge-options.js';
@@ -273,18 +273,13 @@ describe('runWithBridge signals', () => {
 
 describe('runWithBridge: its own failures', () => {
   it('a --port that is taken: exit 1, in the words `serve` uses', async () => {
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const port = (blocker.address() as AddressInfo).port;
-    try {
-      const { startServer: _real, ...realServer } = deps({ CODEX_BRIDGE_HOME: path.join(root, 'bridge-home') });
+    const { startServer: _real, ...realServer } = deps({ CODEX_BRIDGE_HOME: path.join(root, 'bridge-home') });
+    await withTakenPort(async (port) => {
       const error = await runWithBridge(['node', '-e', '0'], { ...flags, port: String(port) }, realServer).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UsageError);
       expect((error as UsageError).exitCode).toBe(1);
       expect((error as Error).message).toBe(`cannot listen on 127.0.0.1:${port}: the port is already in use — pick another --port (or 0 for any free port)`);
-    } finally {
-      blocker.close();
-    }
+    });
   });
 
   it('sessions that cannot be saved at the end: one line, a command that succeeded exits 1, no resume line', async () => {
