@@ -53,7 +53,7 @@ export interface SessionRecorder {
   flush(): Promise<void>;
   /** Final flush; stops the timer and the exit handler. Safe to call twice. */
   close(): Promise<void>;
-  /** The Codex conversation this process served last, once it is saved (after close: if the last write succeeded). */
+  /** The Codex conversation this process last got an answer in, once it is saved (after close: if the last write succeeded). */
   lastCodexSession(): string | undefined;
 }
 
@@ -80,6 +80,8 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
   const exit = writeOnExit(backend, loop, pending, () => titles.settle({ all: true }), warn);
   const context = { upstream: upstreamHostOf(options.upstreamHost), setting, keepsStore: options.store !== undefined };
   let closed = false;
+  /** The Codex conversation this process last got an answer in. */
+  let lastAnswered: string | undefined;
   return {
     path,
     onResponse(record: ResponseRecord): void {
@@ -90,7 +92,10 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
         const { role, entry } = recorded;
         if (role.kind === 'title') titles.wait(role.prompt, entry);
         else pending.add(entry);
-        if (entry.codex && role.kind === 'conversation') titles.noteConversation(entry.delta, entry.answered);
+        if (entry.codex && role.kind === 'conversation') {
+          titles.noteConversation(entry.delta);
+          if (entry.answered) lastAnswered = entry.delta.id;
+        }
         titles.settle();
         schedule();
       } catch (error) {
@@ -99,7 +104,7 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
     },
     flush: () => loop.flush(),
     lastCodexSession(): string | undefined {
-      const last = titles.lastAnswered;
+      const last = lastAnswered;
       return !loop.disabled && last !== undefined && !pending.has(last) && loop.inflight?.entries.has(last) !== true ? last : undefined;
     },
     async close(): Promise<void> {

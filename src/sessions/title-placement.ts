@@ -40,16 +40,13 @@ export class TitlePlacement {
   private waitTimer: NodeJS.Timeout | undefined;
   private sharedTimer: NodeJS.Timeout | undefined;
   private stopped = false;
-  /** The Codex conversation this process last got an answer in. */
-  lastAnswered: string | undefined;
 
   constructor(private readonly options: TitlePlacementOptions) {}
 
   /** A request of a Codex conversation. */
-  noteConversation(delta: SessionDelta, answered: boolean): void {
+  noteConversation(delta: SessionDelta): void {
     const seen = this.conversations.get(delta.id);
     this.conversations.set(delta.id, { title: seen?.title || delta.title, cwd: seen?.cwd ?? delta.cwd, lastAt: delta.lastAt });
-    if (answered) this.lastAnswered = delta.id;
   }
 
   wait(prompt: string, entry: PendingEntry): void {
