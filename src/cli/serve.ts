@@ -36,22 +36,9 @@ Example:
     )
     .action(async (flags: ServeFlags) => {
       // Loaded here so `--help` and the other commands don't pay for the server.
-      const { startServe } = await import('../server/start-serve.js');
+      const [{ startServe }, { stopOnSignals }] = await Promise.all([import('../server/start-serve.js'), import('../server/graceful-stop.js')]);
       const running = await startServe(flags);
-      let stopping = false;
-      const stop = () => {
-        if (stopping) return;
-        stopping = true;
-        // Open streams are dropped (their upstream calls aborted); don't wait on anything else.
-        const force = setTimeout(() => process.exit(0), 3_000);
-        force.unref();
-        running.close().then(
-          () => process.exit(0),
-          () => process.exit(0),
-        );
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      stopOnSignals(() => running.close());
     });
   addGatewayFlags(serve);
 }

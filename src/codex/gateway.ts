@@ -1,5 +1,6 @@
 import type { UpstreamSelection } from '../config/resolve-upstream-options.js';
 import { UsageError } from '../output/usage-error.js';
+import { latestCodexThread } from './codex-threads.js';
 
 // `codex-bridge run --gateway <url>`: Codex talks straight to a team's gateway (`serve` replicas
 // behind a load balancer), which already speaks the Responses API, instead of to a bridge of its
@@ -65,4 +66,16 @@ async function servedModel(url: string, token: string, tokenEnv: string, fetchMo
   const id = body?.data?.[0]?.id;
   if (!response.ok || typeof id !== 'string') throw new UsageError(`the gateway ${url} did not say which model it serves (HTTP ${response.status}) — pass --model`, 1);
   return id;
+}
+
+/**
+ * The command that continues, through the gateway, the Codex thread this run worked in (Codex's
+ * own `codex resume <id>` hint cannot reach it): the thread is read from Codex's files, since no
+ * bridge here saw its requests. Undefined if Codex wrote none.
+ */
+export function gatewayResumeCommand(gateway: Gateway, codexHome: string, sinceMs: number, cwd: string): string | undefined {
+  const thread = latestCodexThread(codexHome, sinceMs, cwd);
+  if (!thread) return undefined;
+  const tokenEnv = gateway.selection.apiKeyEnv === GATEWAY_TOKEN_ENV ? '' : ` --gateway-token-env ${gateway.selection.apiKeyEnv}`;
+  return `codex-bridge run --gateway ${gateway.url}${tokenEnv} -- codex resume ${thread}`;
 }

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
 
 /** Signals that end the bridge: passed on to the child, which decides when the run is over. */
 export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -49,11 +51,14 @@ export function launchChild(options: LaunchOptions): RunningChild {
     env: options.env,
     cwd: options.cwd,
   });
-  // If the bridge itself dies unexpectedly, don't leave the child running against a dead proxy.
+  // If the bridge itself dies unexpectedly, don't leave the child running against a dead proxy: an
+  // exit that runs its handlers ends it here, a kill -9 through the watchdog.
   const killOnExit = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   };
   process.on('exit', killOnExit);
+  const watchdog = child.pid === undefined ? undefined : startWatchdog(child.pid);
+  child.once('exit', () => watchdog?.childExited());
   const exitCode = new Promise<number>((resolve) => {
     child.once('error', (error: NodeJS.ErrnoException) => {
       // Not started at all (e.g. EACCES): say so the way a shell would.
@@ -69,4 +74,35 @@ export function launchChild(options: LaunchOptions): RunningChild {
     },
     exitCode,
   };
+}
+
+/** child-watchdog.ts, built beside this module. */
+const WATCHDOG_SCRIPT = fileURLToPath(new URL('./child-watchdog.js', import.meta.url));
+
+/**
+ * Starts the process that ends the child (and all it started) if the bridge dies without doing so:
+ * it watches a pipe from here, which closes with the bridge however it dies (child-watchdog.ts).
+ * Started after the child, so Codex's start does not wait for it; detached, so terminal signals
+ * (which the bridge passes on) never reach it; with nothing of the bridge's environment.
+ */
+function startWatchdog(pid: number): { childExited(): void } | undefined {
+  if (process.platform === 'win32') return undefined;
+  try {
+    const watchdog = spawn(process.execPath, [WATCHDOG_SCRIPT, String(pid)], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      detached: true,
+      cwd: '/',
+      env: { PATH: process.env.PATH },
+    });
+    watchdog.on('error', () => {});
+    const pipe = watchdog.stdin as Socket;
+    pipe.on('error', () => {});
+    // Neither holds the bridge's exit up.
+    pipe.unref();
+    watchdog.unref();
+    return { childExited: () => pipe.end('exited\n') };
+  } catch {
+    // Out of processes: the run goes on without one.
+    return undefined;
+  }
 }

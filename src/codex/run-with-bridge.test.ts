@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import path from 'node:path';
 import { parse } from 'smol-toml';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { withTakenPort } from '../../test/helpers/closed-port.js';
 import { tempDirsPerTest } from '../../test/helpers/temp-dirs.js';
 import { UsageError } from '../output/usage-error.js';
 import type { BridgeOptions } from '../server/bridge-options.js';
@@ -267,5 +268,33 @@ describe('runWithBridge signals', () => {
     expect(readdirSync(codexHome)).toEqual([]);
     expect(closed).toBe(true);
     expect(process.listenerCount('SIGHUP')).toBe(0);
+  });
+});
+
+describe('runWithBridge: its own failures', () => {
+  it('a --port that is taken: exit 1, in the words `serve` uses', async () => {
+    const { startServer: _real, ...realServer } = deps({ CODEX_BRIDGE_HOME: path.join(root, 'bridge-home') });
+    await withTakenPort(async (port) => {
+      const error = await runWithBridge(['node', '-e', '0'], { ...flags, port: String(port) }, realServer).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as UsageError).exitCode).toBe(1);
+      expect((error as Error).message).toBe(`cannot listen on 127.0.0.1:${port}: the port is already in use — pick another --port (or 0 for any free port)`);
+    });
+  });
+
+  it('sessions that cannot be saved at the end: one line, a command that succeeded exits 1, no resume line', async () => {
+    installFakeCodex(0);
+    const lines: string[] = [];
+    const d = deps();
+    d.err = (text) => lines.push(text);
+    d.startServer = async () => ({
+      url: 'http://127.0.0.1:45678/v1',
+      port: 45678,
+      host: '127.0.0.1',
+      close: async () => Promise.reject(new Error('3 conversations were not saved: cannot create the directory /x: permission denied — point CODEX_BRIDGE_HOME at a directory you can write to (it is /x)')),
+      lastCodexSession: () => 'never-saved',
+    });
+    expect(await runWithBridge(['codex', 'exec', 'hi'], flags, d)).toBe(1);
+    expect(lines).toEqual(['codex-bridge: 3 conversations were not saved: cannot create the directory /x: permission denied — point CODEX_BRIDGE_HOME at a directory you can write to (it is /x)\n']);
   });
 });

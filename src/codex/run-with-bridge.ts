@@ -6,12 +6,14 @@ import { dimLine } from '../output/dim-line.js';
 import { buildBridgeOptions } from '../server/build-bridge-options.js';
 import { resolveUpstreamOptions, type UpstreamFlags } from '../config/resolve-upstream-options.js';
 import { resolveUpstreamTimeout } from '../config/upstream-timeout.js';
+import { errorLine } from '../output/error-line.js';
 import { UsageError } from '../output/usage-error.js';
+import { listenFailure } from '../server/listen-failure.js';
 import type { BridgeOptions } from '../server/bridge-options.js';
 import type { BridgeServer } from '../server/create-bridge-server.js';
 import { buildModelCatalog } from './build-model-catalog.js';
 import { buildChildEnvironment } from './child-environment.js';
-import { resolveGateway, type GatewayFlags } from './gateway.js';
+import { gatewayResumeCommand, resolveGateway, type GatewayFlags } from './gateway.js';
 import { codexCommandUsesProfile, withProfileArguments } from './codex-profile-arguments.js';
 import { commandNotFoundMessage, findCommand, isCodexCommand } from './find-command.js';
 import { FORWARDED_SIGNALS, launchChild, type RunningChild } from './launch-child.js';
@@ -48,8 +50,6 @@ export interface RunDependencies {
   err?: (text: string) => void;
 }
 
-const SERVER_CLOSE_TIMEOUT_MS = 3_000;
-
 async function startRealServer(options: BridgeOptions, apiKeyEnv: string | undefined): Promise<BridgeServerHandle> {
   const { startBridgeServer } = await import('../server/create-bridge-server.js');
   const { withSessionRecorder } = await import('../sessions/session-recorder.js');
@@ -79,6 +79,7 @@ async function loadTrust(deps: RunDependencies, env: NodeJS.ProcessEnv, warn: (l
  */
 export async function runWithBridge(command: readonly string[], flags: RunFlags, deps: RunDependencies = {}): Promise<number> {
   const startedAt = performance.now();
+  const startedAtMs = Date.now();
   const env = deps.env ?? process.env;
   const cwd = deps.cwd ?? process.cwd();
   const err = deps.err ?? ((text: string) => process.stderr.write(text));
@@ -123,12 +124,12 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
   let profile: TemporaryProfile | undefined;
   const removeProfileOnExit = (): void => profile?.remove();
   process.on('exit', removeProfileOnExit);
+  const home = codexHome(env);
+  let exitCode = 1;
   try {
-    const home = codexHome(env);
-    if (usesProfile) {
-      mkdirSync(home, { recursive: true, mode: 0o700 });
-      for (const name of sweepStaleProfiles(home)) debug(`removed ${name}, left behind by an earlier run`);
-    }
+    // Whatever this run's command: a run killed with kill -9 ran no cleanup.
+    for (const name of sweepStaleProfiles(home)) debug(`removed ${name}, left behind by an earlier run`);
+    if (usesProfile) mkdirSync(home, { recursive: true, mode: 0o700 });
     const childEnvironment = (baseUrl: string) =>
       buildChildEnvironment({ env, apiKeyEnv: selection.apiKeyEnv, apiKey: selection.apiKey, token, baseUrl, isCodex });
 
@@ -162,25 +163,43 @@ export async function runWithBridge(command: readonly string[], flags: RunFlags,
     debug(
       `bridge on ${server.url} → ${displayUrl(options.upstream)} (model ${selection.model}); starting ${program} ${Math.round(performance.now() - startedAt)} ms after the run began, ${Math.round(process.uptime() * 1000)} ms after node did`,
     );
-    if (receivedSignal) return signalExitCode(receivedSignal);
-
-    child = launchChild({ file: programPath, args: childArgs, env: childEnvironment(server.url), cwd });
-    const exitCode = await child.exitCode;
-    if (profile && kept.store) await keepTrustAnswers(kept.store, trustDecisionsIn(profile.profilePath), kept.decisions, env, err);
-    // `codex exec` answers SIGINT with "turn interrupted" and exit code 1; report the interruption
-    // the way a shell would (130 for Ctrl-C) unless the command still finished successfully.
-    return receivedSignal && exitCode !== 0 ? signalExitCode(receivedSignal) : exitCode;
+    if (receivedSignal) {
+      exitCode = signalExitCode(receivedSignal);
+    } else {
+      child = launchChild({ file: programPath, args: childArgs, env: childEnvironment(server.url), cwd });
+      const childExit = await child.exitCode;
+      if (profile && kept.store) await keepTrustAnswers(kept.store, trustDecisionsIn(profile.profilePath), kept.decisions, env, err);
+      // `codex exec` answers SIGINT with "turn interrupted" and exit code 1; report the interruption
+      // the way a shell would (130 for Ctrl-C) unless the command still finished successfully.
+      exitCode = receivedSignal && childExit !== 0 ? signalExitCode(receivedSignal) : childExit;
+    }
   } finally {
     // Signals stay caught until the cleanup is done: a second Ctrl-C must not leave files behind.
-    await closeWithin(server, SERVER_CLOSE_TIMEOUT_MS);
+    // Closing writes the sessions, waiting for another bridge's lock if need be (a crashed one's is
+    // taken over after 5 s); what cannot be saved is said in one line, and the run does not exit 0.
+    const notSaved = await server?.close().then(
+      () => undefined,
+      (error: unknown) => (error as Error).message ?? String(error),
+    );
+    if (notSaved) {
+      err(`${errorLine(notSaved)}\n`);
+      if (exitCode === 0) exitCode = 1;
+    }
     // Codex has just printed "codex resume <id>", which cannot work without the bridge: the one that does.
-    const session = child && isCodex ? server?.lastCodexSession?.() : undefined;
-    if (session) err(`codex-bridge resume ${session}\n`);
+    const resume = child && isCodex && !notSaved ? (gateway ? gatewayResumeCommand(gateway, home, startedAtMs, cwd) : bridgeResumeCommand(server)) : undefined;
+    if (resume) err(`${resume}\n`);
     profile?.remove();
     process.off('exit', removeProfileOnExit);
     for (const signal of FORWARDED_SIGNALS) process.off(signal, onSignal);
     logger.close();
   }
+  return exitCode;
+}
+
+/** `codex-bridge resume <id>` for the Codex conversation the bridge saved (none if it saved none: a run that got no answer). */
+function bridgeResumeCommand(server: BridgeServerHandle | undefined): string | undefined {
+  const session = server?.lastCodexSession?.();
+  return session && `codex-bridge resume ${session}`;
 }
 
 /** The gateway in the place of a bridge: there is nothing to start or stop. */
@@ -223,11 +242,7 @@ async function startServer(deps: RunDependencies, options: BridgeOptions, apiKey
   try {
     return await (deps.startServer ?? ((o: BridgeOptions) => startRealServer(o, apiKeyEnv)))(options);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES') {
-      throw new UsageError(`cannot listen on ${options.host}:${options.port} (${code}) — pick another --port or leave it out`);
-    }
-    throw error;
+    throw listenFailure(error, options.host, options.port);
   }
 }
 
@@ -240,22 +255,6 @@ function parsePort(port: string | undefined): number | undefined {
 
 function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + ((constants.signals as Record<string, number | undefined>)[signal] ?? 0);
-}
-
-async function closeWithin(server: BridgeServerHandle | undefined, ms: number): Promise<void> {
-  if (!server) return;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      Promise.resolve(server.close()).catch(() => {}),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, ms);
-        timer.unref();
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 interface Logger {

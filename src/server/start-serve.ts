@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { BridgeOptions } from './bridge-options.js';
 import { buildBridgeOptions } from './build-bridge-options.js';
 import { isLoopbackHost } from './guard-request.js';
+import { listenFailure } from './listen-failure.js';
 import { readTokenFile, type ClientToken } from './client-tokens.js';
 import type { StoreUrl } from '../storage/store-url.js';
 import { resolveUpstreamOptions } from '../config/resolve-upstream-options.js';
@@ -90,12 +91,7 @@ export async function startServe(flags: ServeFlags, deps: ServeDependencies = {}
   try {
     server = await startServer(options);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const where = `${host}:${options.port}`;
-    if (code === 'EADDRINUSE') throw new UsageError(`cannot listen on ${where}: the port is already in use — pick another --port (or 0 for any free port)`, 1);
-    if (code === 'EACCES') throw new UsageError(`cannot listen on ${where}: permission denied — use a port above 1023`, 1);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`cannot listen on ${where}: no such address on this machine — pass --host with one of its addresses, or leave it out`, 1);
-    throw new UsageError(`cannot start the bridge: ${(error as Error).message ?? String(error)}`, 1);
+    throw listenFailure(error, host, options.port);
   }
 
   out(`codex-bridge listening on ${server.url} → ${new URL(options.upstream).host} (${options.model})`);

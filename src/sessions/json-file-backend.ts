@@ -297,7 +297,10 @@ export class JsonFileBackend implements SessionsBackend {
   /** The data with `changes` applied, then the caps. */
   private apply(current: SessionsFileData, changes: SessionChanges): SessionsFileData {
     const byId = new Map(current.sessions.map((session) => [session.id, session]));
-    for (const [id, change] of changes) byId.set(id, change(byId.get(id)));
+    for (const [id, change] of changes) {
+      const record = change(byId.get(id));
+      if (record) byId.set(id, record);
+    }
     return { version: current.version, sessions: applyCaps([...byId.values()], this.caps) };
   }
 

@@ -82,7 +82,9 @@ export class RedisSessionsBackend implements SessionsBackend {
         const multi = writer.multi();
         ids.forEach((id, i) => {
           const current = stored[i] === null ? undefined : parseRecord(safeParse(stored[i]!));
-          const { store: _notShared, ...record } = changes.get(id)!(current);
+          const changed = changes.get(id)!(current);
+          if (!changed) return;
+          const { store: _notShared, ...record } = changed;
           const json = JSON.stringify(record);
           multi.set(keys[i], json, 'PX', this.sessions.limits.retentionMs);
           this.redis.bounded(multi, this.sessions, 'set', id, Buffer.byteLength(json));

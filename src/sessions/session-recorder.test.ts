@@ -329,6 +329,34 @@ describe('recording sessions', () => {
   });
 });
 
+describe('what a stop saves', () => {
+  it('requests that all failed start no session; a failed request of a session that exists counts in it', async () => {
+    const recorder = await openSessionRecorder({ home, upstreamHost: 'h', store: new SessionStore(), warn, flushDelayMs: 60_000 });
+    recorder.onResponse(fakeRecord('answered'));
+    recorder.onResponse({ ...fakeRecord('never-answered'), status: 'error', httpStatus: 401, usage: null });
+    await recorder.flush();
+    recorder.onResponse({ ...fakeRecord('answered'), status: 'error', httpStatus: 502, usage: null });
+    recorder.onResponse({ ...fakeRecord('never-answered'), status: 'error', httpStatus: 401, usage: null });
+    await recorder.close();
+    expect(fileSessions().map((session) => [session.id, session.requests])).toEqual([['answered', 2]]);
+  });
+
+  it('close() rejects with one line naming how many conversations were not saved, and leaves no exit handler', async () => {
+    const backend = new JsonFileBackend(sessionsFilePath(home));
+    const failing = Object.assign(Object.create(backend) as JsonFileBackend, {
+      update: async () => Promise.reject(Object.assign(new Error('EROFS: read-only file system'), { code: 'EROFS', syscall: 'mkdir', path: home })),
+    });
+    const listeners = process.listenerCount('exit');
+    const recorder = await openSessionRecorder({ home, upstreamHost: 'h', store: new SessionStore(), warn, backend: failing, flushDelayMs: 60_000 });
+    for (const id of ['one', 'two', 'one']) recorder.onResponse(fakeRecord(id));
+    const error = await recorder.close().catch((e: unknown) => e as Error);
+    // What to do names the variable that led there, whichever it is where the test runs.
+    expect(error?.message).toMatch(new RegExp(`^2 conversations were not saved: cannot create the directory ${home}: the file system is read-only — \\S.*$`));
+    expect(process.listenerCount('exit')).toBe(listeners);
+    expect(warnings).toEqual([]);
+  });
+});
+
 describe('withSessionRecorder (the wiring for serve and run)', () => {
   it('starts the server with a loaded store and the recorder; close() writes the last batch; a restart continues the chain', async () => {
     const upstream = await mock([{ content: 'one' }, { content: 'two' }]);

@@ -1,36 +1,27 @@
-import { preloadPrices, priceRequest } from '../pricing/price-request.js';
-import { requestRole, titleMatches } from './codex-requests.js';
+import { preloadPrices } from '../pricing/price-request.js';
 import type { ResponseRecord } from './response-record.js';
 import { SessionStore, type ConversationMemory } from '../state/session-store.js';
-import { LockTimeoutError } from '../storage/file-lock.js';
-import { openSessionsBackend } from './open-sessions-backend.js';
-import {
-  addUsage,
-  cwdFromRequest,
-  emptyUsage,
-  mergeRecord,
-  sliceOf,
-  titleFromInput,
-  upstreamHostOf,
-  usageFromResponses,
-  type Caps,
-  type SessionDelta,
-  type SessionStoreSlice,
-  type UpstreamSetting,
-} from './session-records.js';
-import { mergeBuckets, requestBucket } from './session-usage.js';
-import { NewerSchemaError, newWriteId, stderrWarn, type SessionChanges, type SessionsBackend, type Warn } from './sessions-backend.js';
+import { writeOnExit } from './exit-write.js';
+import { FlushLoop } from './flush-loop.js';
+import { PendingSessions } from './pending-sessions.js';
+import { onceEachKind, openRecorderBackend } from './recorder-backend.js';
+import { entryOfResponse, savedUpstreamUrl } from './response-entry.js';
+import { upstreamHostOf, type Caps, type UpstreamSetting } from './session-records.js';
+import { stderrWarn, type SessionsBackend, type Warn } from './sessions-backend.js';
 import { sessionsFilePath } from './sessions-home.js';
+import { TITLE_WAIT_MS, TitlePlacement } from './title-placement.js';
+
+export { savedUpstreamUrl } from './response-entry.js';
 
 // Records what the bridge serves into the sessions backend (sessions.json): one record per
 // conversation, counts and usage summed over its requests, plus the SessionStore's data for it so a
-// restarted bridge can continue a previous_response_id chain. Requests only touch memory; a timer
-// (and close, and process exit) writes the batch with a read-merge-write, adding only what this
-// process has not written yet, so two bridges at once both end up in the file and nothing is
-// counted twice. Persistence trouble (a locked, unwritable or newer file) is a one-line warning,
-// never an error: the bridge goes on serving. Codex's own requests on threads of their own (the
-// title request, sub-agents: codex-requests.ts) are added to their conversation, and each request
-// is priced as it completes (src/pricing).
+// restarted bridge can continue a previous_response_id chain. Requests only touch memory
+// (response-entry.ts: what a request adds; pending-sessions.ts: what waits to be written); a timer,
+// close and process exit write the batch with a read-merge-write (flush-loop.ts, exit-write.ts),
+// adding only what this process has not written yet, so two bridges at once both end up in the file
+// and nothing is counted twice. Trouble while serving (a locked, unwritable or newer file) is a
+// one-line warning: the bridge goes on serving; close() rejects with one line if something that
+// completed stays unsaved. Codex's title requests wait for their conversation (title-placement.ts).
 
 export interface SessionRecorderOptions {
   /** Directory of sessions.json (default: $CODEX_BRIDGE_HOME, else the platform config dir). */
@@ -62,379 +53,74 @@ export interface SessionRecorder {
   flush(): Promise<void>;
   /** Final flush; stops the timer and the exit handler. Safe to call twice. */
   close(): Promise<void>;
-  /** The Codex conversation this process served last, once it is saved (after close: if the last write succeeded). */
+  /** The Codex conversation this process last got an answer in, once it is saved (after close: if the last write succeeded). */
   lastCodexSession(): string | undefined;
 }
 
-/** A title request waiting for the conversation it names to be seen (its first request may still be streaming). */
-interface WaitingTitle {
-  prompt: string;
-  entry: PendingEntry;
-}
-
-/** How long a title request waits for its conversation before it goes to the latest one in its folder. */
-const TITLE_WAIT_MS = 5 * 60_000;
-
-interface PendingEntry {
-  delta: SessionDelta;
-  /** The SessionStore changed for this conversation since it was last written. */
-  storeChanged: boolean;
-  /**
-   * A Codex thread (thread-id header): Codex sends the whole history on every request and never
-   * previous_response_id (codex-protocol.md §1), so only the reasoning side channel is worth saving,
-   * not the stored responses (each a full copy of the history).
-   */
-  codex: boolean;
-}
-
-interface Batch {
-  entries: Map<string, PendingEntry>;
-  slices: Map<string, SessionStoreSlice>;
-  /** Names the write that carries this batch (see SessionsBackend.updateOnExit). */
-  writeId: string;
-}
-
-/** An older batch followed by a newer one. */
-function combine(older: Batch, newer: Batch): Batch {
-  const entries = new Map(older.entries);
-  for (const entry of newer.entries.values()) mergeEntry(entries, entry);
-  return { entries, slices: new Map([...older.slices, ...newer.slices]), writeId: newer.writeId };
-}
-
-/** After a failed write, retry in 1 s, doubling up to 30 s while it keeps failing. */
-const FIRST_RETRY_MS = 1_000;
-const LAST_RETRY_MS = 30_000;
-
-function headerOf(headers: ResponseRecord['headers'] | undefined, name: string): string | undefined {
-  const value = headers?.[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function mergeEntry(into: Map<string, PendingEntry>, entry: PendingEntry): void {
-  const existing = into.get(entry.delta.id);
-  if (!existing) {
-    into.set(entry.delta.id, entry);
-    return;
-  }
-  // `existing` is older (a failed batch put back in front of newer requests, or the other way round).
-  const [older, newer] = existing.delta.lastAt <= entry.delta.lastAt ? [existing.delta, entry.delta] : [entry.delta, existing.delta];
-  into.set(entry.delta.id, {
-    delta: {
-      id: older.id,
-      title: older.title || newer.title,
-      model: newer.model || older.model,
-      upstream: newer.upstream || older.upstream,
-      cwd: older.cwd ?? newer.cwd,
-      firstAt: Math.min(older.firstAt, newer.firstAt),
-      lastAt: newer.lastAt,
-      requests: older.requests + newer.requests,
-      usage: addUsage(older.usage, newer.usage),
-      client: older.client ?? newer.client,
-      ...(newer.upstreamUrl ? upstreamFields(newer) : upstreamFields(older)),
-      buckets: mergeBuckets(older.buckets ?? [], newer.buckets ?? []),
-    },
-    storeChanged: existing.storeChanged || entry.storeChanged,
-    codex: existing.codex || entry.codex,
-  });
-}
-
-function upstreamFields(from: UpstreamSetting): UpstreamSetting {
-  return { provider: from.provider, upstreamUrl: from.upstreamUrl, apiKeyEnv: from.apiKeyEnv };
-}
-
-/** The upstream URL fit to be saved: without credentials, query or fragment (where a key may be), else none. */
-export function savedUpstreamUrl(upstream: string | undefined): string | undefined {
-  if (!upstream) return undefined;
-  try {
-    const url = new URL(upstream);
-    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash) return undefined;
-    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
-  } catch {
-    return undefined;
-  }
-}
-
-/** A batch as changes to the stored records: each conversation's delta merged into its record. */
-function changesOf(batch: Batch): SessionChanges {
-  return new Map([...batch.entries].map(([id, entry]) => [id, (stored) => mergeRecord(stored, entry.delta, batch.slices.get(id))]));
-}
-
 export async function openSessionRecorder(options: SessionRecorderOptions): Promise<SessionRecorder> {
-  const warnLine = options.warn ?? stderrWarn;
+  const warn = options.warn ?? stderrWarn;
+  const warnOnce = onceEachKind(warn);
   const now = options.now ?? Date.now;
-  const flushDelayMs = options.flushDelayMs ?? 200;
-  const upstream = upstreamHostOf(options.upstreamHost);
   const setting: UpstreamSetting = { ...options.upstreamSetting, upstreamUrl: savedUpstreamUrl(options.upstreamSetting?.upstreamUrl) };
-  const store = options.store;
   // Only an upstream with a URL can be priced.
   if (setting.upstreamUrl) preloadPrices(setting.upstreamUrl);
-  let disabled = false;
-  const warned = new Set<string>();
-  /** Each kind of trouble is told once per process, not once per flush. */
-  const warnOnce = (kind: string, line: string) => {
-    if (warned.has(kind)) return;
-    warned.add(kind);
-    warnLine(line);
+  const { backend, writable } = await openRecorderBackend({ ...options, warn }, warnOnce);
+  const path = backend?.location ?? sessionsFilePath('(unknown)');
+  if (!backend || !writable) return idleRecorder(path);
+
+  const pending = new PendingSessions(options.store);
+  const titles: TitlePlacement = new TitlePlacement({ place: (entry) => pending.add(entry), placed: () => schedule(), now, recent: backend.recent?.bind(backend) });
+  const placeOverdue = () => titles.settle({ before: now() - TITLE_WAIT_MS });
+  const loop = new FlushLoop({ backend, pending, delayMs: options.flushDelayMs ?? 200, beforeWrite: placeOverdue, warnOnce });
+  const schedule = () => {
+    if (loop.disabled) return;
+    titles.arm();
+    loop.schedule();
   };
-
-  // The directory is only created (0700) by the first write: a bridge that serves nothing leaves
-  // no trace.
-  let backend: SessionsBackend | undefined = options.backend;
-  try {
-    backend ??= openSessionsBackend({ home: options.home, env: options.env, warn: warnLine, caps: options.caps });
-  } catch (error) {
-    disabled = true;
-    warnOnce('home', `cannot locate the sessions directory (${(error as Error).message}); sessions will not be saved by this run`);
-  }
-  const file = backend?.location ?? sessionsFilePath('(unknown)');
-
-  // Load what earlier runs saved: the SessionStore gets every conversation's data back.
-  if (backend) {
-    try {
-      const data = await backend.load();
-      if (store) store.load(data);
-    } catch (error) {
-      if (error instanceof NewerSchemaError) {
-        disabled = true;
-        warnOnce('newer', `${error.message}; sessions will not be saved by this run`);
-      } else {
-        // Maybe only for now (a lock held too long): later writes will try again.
-        warnOnce('load', `cannot read ${file} (${(error as Error).message}); earlier sessions cannot be continued by this run`);
-      }
-    }
-  }
-
-  let pending = new Map<string, PendingEntry>();
-  let waitingTitles: WaitingTitle[] = [];
-  /** The Codex conversations this process served: their first prompt and folder, to place title requests. */
-  const conversations = new Map<string, { title: string; cwd: string | null; lastAt: number }>();
-  let lastCodex: string | undefined;
-
-  const noteConversation = (delta: SessionDelta) => {
-    const seen = conversations.get(delta.id);
-    conversations.set(delta.id, { title: seen?.title || delta.title, cwd: seen?.cwd ?? delta.cwd, lastAt: delta.lastAt });
-    lastCodex = delta.id;
-  };
-
-  /** The conversation a title request belongs to: the newest of this process that it quotes (else, with `latest`, the newest in its folder, else the newest). */
-  const conversationFor = (waiting: WaitingTitle, latest: boolean): string | undefined => {
-    const cwd = waiting.entry.delta.cwd;
-    const sameFolder = [...conversations].filter(([, c]) => !cwd || !c.cwd || c.cwd === cwd);
-    const newest = (list: typeof sameFolder) => list.sort((a, b) => b[1].lastAt - a[1].lastAt)[0]?.[0];
-    const quoted = newest(sameFolder.filter(([, c]) => titleMatches(c.title, waiting.prompt)));
-    if (quoted || !latest) return quoted;
-    return newest(sameFolder) ?? newest([...conversations]);
-  };
-
-  /** Adds the title requests whose conversation is known to it; `all`: every one (closing), `olderThan`: those waiting since. */
-  const placeTitles = (settle: { all?: boolean; before?: number } = {}) => {
-    const still: WaitingTitle[] = [];
-    for (const waiting of waitingTitles) {
-      const giveUp = settle.all === true || (settle.before !== undefined && waiting.entry.delta.lastAt < settle.before);
-      // Nobody to give it to: it stays a record of its own rather than lose its usage.
-      const id = conversationFor(waiting, giveUp) ?? (giveUp ? waiting.entry.delta.id : undefined);
-      if (id === undefined) still.push(waiting);
-      else mergeEntry(pending, { ...waiting.entry, delta: { ...waiting.entry.delta, id, title: id === waiting.entry.delta.id ? waiting.entry.delta.title : '', cwd: null } });
-    }
-    waitingTitles = still;
-  };
-  /** The batch being written. */
-  let inflight: Batch | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let flushing: Promise<void> | undefined;
+  const exit = writeOnExit(backend, loop, pending, () => titles.settle({ all: true }), warn);
+  const context = { upstream: upstreamHostOf(options.upstreamHost), setting, keepsStore: options.store !== undefined };
   let closed = false;
-  let nextRetryMs: number | undefined;
-
-  /** Gives title requests still waiting their time, then places them (a `serve` may run for days). */
-  let titleTimer: NodeJS.Timeout | undefined;
-  // A shared store: the conversation of a title request may be served by another replica. While
-  // titles wait, the Codex conversations written there lately are looked at every second.
-  let sharedTimer: NodeJS.Timeout | undefined;
-  const learnShared = async () => {
-    const recent = await backend!.recent!(now() - TITLE_WAIT_MS).catch(() => []);
-    for (const r of recent) if (r.client === 'codex' && !conversations.has(r.id)) conversations.set(r.id, { title: r.title, cwd: r.cwd, lastAt: Date.parse(r.updatedAt) });
-    placeTitles();
-    schedule();
-  };
-  const schedule = (delay = flushDelayMs) => {
-    if (disabled) return;
-    if (waitingTitles.length > 0 && backend?.recent && !sharedTimer && !closed) {
-      sharedTimer = setTimeout(() => {
-        sharedTimer = undefined;
-        void learnShared();
-      }, 1_000);
-      sharedTimer.unref();
-    }
-    if (waitingTitles.length > 0 && !titleTimer && !closed) {
-      titleTimer = setTimeout(() => {
-        titleTimer = undefined;
-        placeTitles({ before: now() - TITLE_WAIT_MS + 1 });
-        schedule();
-      }, TITLE_WAIT_MS);
-      titleTimer.unref();
-    }
-    if (timer || flushing || pending.size === 0) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      void flush();
-    }, delay);
-    timer.unref();
-  };
-
-  const takeBatch = (): Batch => {
-    const entries = pending;
-    pending = new Map();
-    const slices = new Map<string, SessionStoreSlice>();
-    if (store) {
-      const changed = new Set([...entries.values()].filter((entry) => entry.storeChanged).map((entry) => entry.delta.id));
-      if (changed.size > 0) {
-        const data = store.toJSON(changed);
-        for (const id of changed) {
-          const slice = sliceOf(data, id);
-          slices.set(id, entries.get(id)!.codex ? { responses: [], reasoning: slice.reasoning } : slice);
-        }
-      }
-    }
-    return { entries, slices, writeId: newWriteId() };
-  };
-
-  const putBack = (batch: Batch) => {
-    const newer = pending;
-    pending = new Map(batch.entries);
-    for (const entry of newer.values()) mergeEntry(pending, entry);
-  };
-
-  const failed = (batch: Batch, error: unknown): void => {
-    if (error instanceof NewerSchemaError) {
-      // Someone with a newer codex-bridge took the file over: leave it to them.
-      disabled = true;
-      pending.clear();
-      warnOnce('newer', `${error.message}; sessions will not be saved by this run`);
-      return;
-    }
-    putBack(batch);
-    if (error instanceof LockTimeoutError) warnOnce('lock', `${error.message}; will keep trying to save sessions`);
-    else warnOnce('write', `cannot save sessions to ${file} (${(error as Error).message ?? error}); will keep trying`);
-  };
-
-  async function flush(): Promise<void> {
-    if (flushing) {
-      await flushing;
-      return flush();
-    }
-    if (timer) {
-      clearTimeout(timer);
-      timer = undefined;
-    }
-    placeTitles({ before: now() - TITLE_WAIT_MS });
-    if (disabled || !backend || pending.size === 0) return;
-    const target = backend;
-    const batch = takeBatch();
-    inflight = batch;
-    let retryDelay: number | undefined;
-    let succeeded = false;
-    flushing = (async () => {
-      try {
-        await target.update(changesOf(batch), batch.writeId);
-        succeeded = true;
-      } catch (error) {
-        failed(batch, error);
-        nextRetryMs = Math.min(LAST_RETRY_MS, nextRetryMs === undefined ? FIRST_RETRY_MS : nextRetryMs * 2);
-        retryDelay = nextRetryMs;
-      } finally {
-        inflight = undefined;
-      }
-    })();
-    try {
-      await flushing;
-    } finally {
-      flushing = undefined;
-      if (succeeded) nextRetryMs = undefined;
-      if (!closed) schedule(retryDelay);
-    }
-  }
-
-  /**
-   * process.exit() skips pending timers and promises: write what is left synchronously. A batch
-   * caught mid-write may or may not have landed; the backend tells which, so it is written once.
-   */
-  const onExit = () => {
-    if (disabled || !backend?.updateOnExit) return;
-    placeTitles({ all: true });
-    const interrupted = inflight;
-    const rest = takeBatch();
-    if (!interrupted && rest.entries.size === 0) return;
-    try {
-      backend.updateOnExit((landed) => changesOf(interrupted && !landed(interrupted.writeId) ? combine(interrupted, rest) : rest), rest.writeId);
-    } catch (error) {
-      warnLine(`could not save the last sessions to ${file} (${(error as Error).message ?? error})`);
-    }
-  };
-  process.on('exit', onExit);
-
+  /** The Codex conversation this process last got an answer in. */
+  let lastAnswered: string | undefined;
   return {
-    path: file,
+    path,
     onResponse(record: ResponseRecord): void {
-      if (disabled || closed) return;
+      if (loop.disabled || closed) return;
       try {
-        // A request refused before it belonged to any conversation is not a session.
-        if (record.status === 'error' && record.conversation === record.responseId) return;
-        const at = now();
-        const items = Array.isArray(record.inputItems) ? record.inputItems : [];
-        const headers = record.headers ?? {};
-        const stored = record.status === 'completed' || record.status === 'incomplete';
-        const usage = record.usage ? usageFromResponses(record.usage) : emptyUsage();
-        const codex = headerOf(headers, 'thread-id') !== undefined;
-        const role = requestRole(headers, items, record.conversation);
-        const delta: SessionDelta = {
-          id: role.kind === 'subagent' ? role.root : record.conversation,
-          client: codex ? 'codex' : 'api',
-          title: role.kind === 'conversation' ? titleFromInput(items) : '',
-          model: record.model,
-          upstream,
-          ...setting,
-          cwd: cwdFromRequest(headers, items),
-          firstAt: at,
-          lastAt: at,
-          requests: 1,
-          usage,
-          buckets: [requestBucket(at, record.model, usage, priceRequest(setting.upstreamUrl, record.model, usage, new Date(at)), record.clientName)],
-        };
-        // Only a conversation's own thread has SessionStore data worth keeping under its id.
-        const entry: PendingEntry = { delta, storeChanged: stored && store !== undefined && role.kind === 'conversation', codex };
-        if (role.kind === 'title') {
-          waitingTitles.push({ prompt: role.prompt, entry });
-        } else {
-          mergeEntry(pending, entry);
-          if (codex && role.kind === 'conversation') noteConversation(delta);
+        const recorded = entryOfResponse(record, { ...context, at: now() });
+        if (!recorded) return;
+        const { role, entry } = recorded;
+        if (role.kind === 'title') titles.wait(role.prompt, entry);
+        else pending.add(entry);
+        if (entry.codex && role.kind === 'conversation') {
+          titles.noteConversation(entry.delta);
+          if (entry.answered) lastAnswered = entry.delta.id;
         }
-        placeTitles();
+        titles.settle();
         schedule();
       } catch (error) {
         warnOnce('record', `could not record a request for the sessions file (${(error as Error).message ?? error})`);
       }
     },
-    flush,
+    flush: () => loop.flush(),
     lastCodexSession(): string | undefined {
-      return !disabled && lastCodex !== undefined && !pending.has(lastCodex) && inflight?.entries.has(lastCodex) !== true ? lastCodex : undefined;
+      const last = lastAnswered;
+      return !loop.disabled && last !== undefined && !pending.has(last) && loop.inflight?.entries.has(last) !== true ? last : undefined;
     },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      placeTitles({ all: true });
-      try {
-        await flush();
-      } finally {
-        if (timer) clearTimeout(timer);
-        if (titleTimer) clearTimeout(titleTimer);
-        if (sharedTimer) clearTimeout(sharedTimer);
-        timer = undefined;
-        titleTimer = undefined;
-        // If that last write failed, the exit handler gets one more (synchronous) try.
-        if (pending.size === 0) process.off('exit', onExit);
-      }
+      titles.stop();
+      titles.settle({ all: true });
+      // Saved or said: either way the exit has nothing left to add.
+      await loop.close().finally(() => exit.remove());
     },
   };
+}
+
+/** A recorder that records nothing (the sessions cannot be located, or belong to a newer codex-bridge). */
+function idleRecorder(path: string): SessionRecorder {
+  return { path, onResponse: () => {}, flush: async () => {}, close: async () => {}, lastCodexSession: () => undefined };
 }
 
 /** What the bridge server takes to record sessions (BridgeServerDeps' store and onResponse). */
@@ -466,10 +152,6 @@ export async function withSessionRecorder<S extends { close(): Promise<void> | v
   const recorderReady = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
     openSessionRecorder({ ...rest, upstreamHost: upstream, upstreamSetting: { provider, upstreamUrl: upstream, apiKeyEnv }, store }),
   );
-  let recorder: SessionRecorder | undefined;
-  void recorderReady.then((ready) => {
-    recorder = ready;
-  });
   store.pendingLoad = recorderReady.finally(() => {
     store.pendingLoad = undefined;
   });
@@ -483,16 +165,35 @@ export async function withSessionRecorder<S extends { close(): Promise<void> | v
     await (await recorderReady).close();
     throw error;
   }
+  return closingWithRecorder(server, recorderReady);
+}
+
+/** How long a stopping server gets to let go of its connections before the recorder's last write goes ahead anyway. */
+const SERVER_CLOSE_LIMIT_MS = 3_000;
+
+/**
+ * The server whose close() also closes its recorder: first the server (open streams are cut; it gets
+ * SERVER_CLOSE_LIMIT_MS), then the recorder's last write, which rejects with one line if records
+ * that completed cannot be saved.
+ */
+export function closingWithRecorder<S extends { close(): Promise<void> | void }>(
+  server: S,
+  recorder: Promise<SessionRecorder>,
+): S & { lastCodexSession(): string | undefined } {
   const closeServer = server.close.bind(server);
+  let opened: SessionRecorder | undefined;
+  void recorder.then((ready) => (opened = ready));
   return Object.assign(server, {
-    lastCodexSession: () => recorder?.lastCodexSession(),
+    lastCodexSession: () => opened?.lastCodexSession(),
     async close(): Promise<void> {
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await closeServer();
+        const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, SERVER_CLOSE_LIMIT_MS)));
+        await Promise.race([closeServer(), limit]);
       } finally {
-        await (await recorderReady).close();
+        clearTimeout(timer);
+        await (await recorder).close();
       }
     },
   });
 }
-

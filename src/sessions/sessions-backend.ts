@@ -14,8 +14,8 @@ export const stderrWarn: Warn = (line) => process.stderr.write(`codex-bridge: ${
 /** A random name for one write (SessionsBackend.update). */
 export const newWriteId = () => randomBytes(9).toString('base64url');
 
-/** New records for some conversations, by id: each gets its stored record (undefined: none yet) and returns what to keep. */
-export type SessionChanges = ReadonlyMap<string, (stored: SessionRecord | undefined) => SessionRecord>;
+/** New records for some conversations, by id: each gets its stored record (undefined: none yet) and returns what to keep (undefined: nothing). */
+export type SessionChanges = ReadonlyMap<string, (stored: SessionRecord | undefined) => SessionRecord | undefined>;
 
 /** What doctor shows. */
 export interface BackendCheck {

@@ -1,5 +1,5 @@
 import type { ConversationMemory } from '../state/session-store.js';
-import { openSessionRecorder, type RecordingDeps, type SessionRecorderOptions } from './session-recorder.js';
+import { closingWithRecorder, openSessionRecorder, type RecordingDeps, type SessionRecorderOptions } from './session-recorder.js';
 import type { SessionsBackend } from './sessions-backend.js';
 
 // withSessionRecorder (session-recorder.ts) for `serve --store`: sessions are recorded in the
@@ -27,15 +27,5 @@ export async function withSharedRecorder<S extends { close(): Promise<void> | vo
     await recorder.close();
     throw error;
   }
-  const closeServer = server.close.bind(server);
-  return Object.assign(server, {
-    lastCodexSession: () => recorder.lastCodexSession(),
-    async close(): Promise<void> {
-      try {
-        await closeServer();
-      } finally {
-        await recorder.close();
-      }
-    },
-  });
+  return closingWithRecorder(server, Promise.resolve(recorder));
 }

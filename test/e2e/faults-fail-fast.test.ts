@@ -3,7 +3,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from './ensure-built.js';
 import { codexExec } from './fault-helpers.js';
-import { runBridge, sandboxAndMockPerTest } from './sandbox.js';
+import { runBridge, sandboxAndMockPerTest, type Sandbox } from './sandbox.js';
 import { MAX_FAILED_ATTEMPTS_PER_TURN } from '../../src/server/turn-failures.js';
 import { closedPort } from '../helpers/closed-port.js';
 
@@ -17,6 +17,13 @@ let release: (() => void) | undefined;
 const perTest = sandboxAndMockPerTest(KEY, () => release?.());
 beforeAll(ensureBuilt, 120_000);
 
+
+/** The sessions the sandbox's bridge recorded (its home is the sandbox's). */
+async function recordedSessions(s: Sandbox): Promise<unknown[]> {
+  const listed = await runBridge(s, ['sessions', 'list', '--json']);
+  expect(listed.exitCode, listed.all).toBe(0);
+  return JSON.parse(listed.stdout) as unknown[];
+}
 
 /** The lines of a --log-file, without their timestamps. */
 const logLines = (file: string): string[] =>
@@ -50,6 +57,9 @@ describe('real Codex through run: an upstream that will not answer', () => {
     expect(lines.indexOf(`at start-up: ${message}`)).toBeGreaterThanOrEqual(0);
     expect(lines.indexOf(`at start-up: ${message}`)).toBeLessThan(lines.indexOf(requests[0]));
     expect(s.leftovers()).toEqual([]);
+    // Nothing was answered: no session to resume, and no line that says there is one.
+    expect(result.stderr).not.toContain('codex-bridge resume');
+    expect(await recordedSessions(s)).toEqual([]);
   }, 60_000);
 
   it('a rejected key: at once, naming the variable, one upstream attempt, the key nowhere', async () => {
@@ -62,6 +72,8 @@ describe('real Codex through run: an upstream that will not answer', () => {
     expect(result.stderr).toMatch(/^ERROR: upstream 127\.0\.0\.1:\d+ answered 401: .* — check the key in \$MOCK_KEY$/m);
     expect(m.requests).toHaveLength(1);
     expect(result.all).not.toContain(wrong);
+    expect(result.stderr).not.toContain('codex-bridge resume');
+    expect(await recordedSessions(s)).toEqual([]);
   }, 60_000);
 
   it('a base URL with /chat/completions appended: one attempt, the message says to check --upstream', async () => {

@@ -1,13 +1,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { MockUpstreamOptions } from '../helpers/mock-upstream.js';
+import type { ChatRequest } from '../../src/translate/types.js';
+import type { MockTurn } from '../helpers/mock-upstream.js';
 import { ensureBuilt } from './ensure-built.js';
-import { codexExec, killAll, livePids, parentOf, processesMentioning, readProc, waitFor } from './fault-helpers.js';
-import { sandboxAndMockPerTest, type Sandbox } from './sandbox.js';
+import { codexExec, killAll, parentOf, processesMentioning, shell, toolResults, waitFor } from './fault-helpers.js';
+import { runBridge, sandboxAndMockPerTest, type Sandbox } from './sandbox.js';
 
 // Processes dying the hard way (SIGKILL: no handler runs) around `codex-bridge run`: Codex
-// crashing under the bridge, and the bridge itself killed under Codex.
+// crashing under the bridge, and the bridge itself killed under Codex (whose watchdog then ends
+// Codex and what it runs).
 
 const KEY = 'sk-mock-upstream-key-process-0123456789';
 
@@ -23,7 +25,7 @@ const perTest = sandboxAndMockPerTest(KEY, () => {
 beforeAll(ensureBuilt, 120_000);
 
 /** A model that never answers until the test ends, and a flag that says Codex is waiting on it. */
-function heldModel(): { turns: MockUpstreamOptions['turns']; arrived: () => boolean } {
+function heldModel(): { turns: (request: ChatRequest) => Promise<MockTurn>; arrived: () => boolean } {
   let arrived = false;
   const held = new Promise<void>((resolve) => (release = resolve));
   return {
@@ -34,6 +36,17 @@ function heldModel(): { turns: MockUpstreamOptions['turns']; arrived: () => bool
       return { content: 'too late' };
     },
   };
+}
+
+/** The command a model asks Codex to run, which runs until it is killed (Codex starts it in a session of its own). */
+const LONG_TOOL = 'sleep 397.25';
+/** What its command line (NUL-separated) holds. */
+const LONG_TOOL_ARGUMENT = '397.25';
+
+/** A model that has Codex run LONG_TOOL first (still running when Codex asks again), then holds its answer. */
+function toolThenHeldModel(): ReturnType<typeof heldModel> {
+  const held = heldModel();
+  return { arrived: held.arrived, turns: async (request) => (toolResults(request) === 0 ? { toolCalls: [shell(LONG_TOOL)] } : held.turns(request)) };
 }
 
 /** The temporary profile of the run in progress, and the Codex processes started with it. */
@@ -53,8 +66,7 @@ function runningCodex(s: Sandbox): { profileName: string; shim: number; native: 
  * `run … -- codex exec` against a model that holds its answer, returned once Codex is waiting on
  * it. Its bridge keeps sessions in the sandbox (`sessionsFile`).
  */
-async function runWaitingOnModel() {
-  const model = heldModel();
+async function runWaitingOnModel(model = heldModel()) {
   const { sandbox: s, mock: m } = await perTest.setUp({ turns: model.turns });
   const bridgeHome = path.join(s.root, 'bridge-home');
   const env = { CODEX_BRIDGE_HOME: bridgeHome };
@@ -96,33 +108,40 @@ describe('process faults around run', () => {
     await expectCleanEnd(await run, 129, s, codex.profileName);
   }, 120_000);
 
-  it('the bridge killed with SIGKILL leaves its profile behind; the next run sweeps it and works', async () => {
-    const { s, env, run, codex: crashed, sessionsFile } = await runWaitingOnModel();
+  it('the bridge killed with SIGKILL: Codex and the tool it runs end within 2 s; `run -- true` sweeps the profile left behind, and the next run works', async () => {
+    const { s, env, run, codex: crashed, sessionsFile } = await runWaitingOnModel(toolThenHeldModel());
+    const tool = processesMentioning(LONG_TOOL_ARGUMENT);
+    expect(tool.length, 'the tool Codex runs').toBeGreaterThan(0);
+    strays.push(...tool);
 
-    const bridgePid = run.pid!;
+    const killedAt = Date.now();
     run.kill('SIGKILL');
-    await waitFor(() => !livePids().includes(bridgePid) || readProc(bridgePid, 'cmdline') === '', 'the bridge to die', 10_000);
-    // Nothing ran the cleanup: the profile and its catalog are still there.
-    expect(s.leftovers().sort()).toEqual([`${crashed.profileName}.catalog.json`, `${crashed.profileName}.config.toml`]);
-    // Codex outlives a SIGKILLed bridge (no handler can stop it, and it holds the run's stdout
-    // open); end it as a user would.
-    killAll(strays);
-    await waitFor(() => processesMentioning(crashed.profileName).length === 0, 'the orphaned Codex to be gone', 10_000);
+    await waitFor(() => processesMentioning(crashed.profileName).length === 0 && processesMentioning(LONG_TOOL_ARGUMENT).length === 0, 'Codex and its tool to end', 10_000);
+    const endedMs = Date.now() - killedAt;
+    expect(endedMs, `Codex and its tool ended ${endedMs} ms after the bridge was killed`).toBeLessThan(2_000);
     expect((await run).signal).toBe('SIGKILL');
+    // Nothing ran the bridge's cleanup: the profile and its catalog are still there.
+    expect(s.leftovers().sort()).toEqual([`${crashed.profileName}.catalog.json`, `${crashed.profileName}.config.toml`]);
     // The sessions file must survive the crash intact.
     expectSessionsFileIntact(sessionsFile);
 
+    // Any run sweeps it, whatever its command.
+    const sweepLog = path.join(s.root, 'sweep.log');
+    const swept = await runBridge(s, ['run', '--upstream', 'http://127.0.0.1:9/v1', '--model', 'mock-model', '--api-key-env', 'MOCK_KEY', '--log-file', sweepLog, '--', 'true'], {
+      env: s.env({ MOCK_KEY: KEY, ...env }),
+    });
+    expect(swept.exitCode, swept.all).toBe(0);
+    expect(s.leftovers()).toEqual([]);
+    const log = readFileSync(sweepLog, 'utf8');
+    expect(log).toContain(`removed ${crashed.profileName}.config.toml, left behind by an earlier run`);
+    expect(log).toContain(`removed ${crashed.profileName}.catalog.json, left behind by an earlier run`);
+
     release?.();
     const nextMock = await perTest.replaceMock({ turns: [{ content: 'NEXT-RUN-OK-6d0' }] });
-    const logFile = path.join(s.root, 'next.log');
-    const next = await codexExec(s, nextMock.url, 'Say hi.', { key: KEY, env, bridgeArgs: ['--log-file', logFile] });
-
+    const next = await codexExec(s, nextMock.url, 'Say hi.', { key: KEY, env });
     expect(next.exitCode, next.all).toBe(0);
     expect(next.stdout).toContain('NEXT-RUN-OK-6d0');
     expect(s.leftovers()).toEqual([]);
-    const log = readFileSync(logFile, 'utf8');
-    expect(log).toContain(`removed ${crashed.profileName}.config.toml, left behind by an earlier run`);
-    expect(log).toContain(`removed ${crashed.profileName}.catalog.json, left behind by an earlier run`);
     expectSessionsFileIntact(sessionsFile);
   }, 150_000);
 

@@ -54,8 +54,20 @@ describe('codex-bridge run --gateway (real Codex)', () => {
     await expect
       .poll(async () => JSON.parse((await cli(['usage', '--by', 'client', '--json', '--store', redis.url], gatewayEnv)).stdout).rows, { timeout: 10_000 })
       .toEqual([expect.objectContaining({ key: 'carol', requests: 1 })]);
-    const sessions = JSON.parse((await cli(['sessions', 'list', '--json', '--store', redis.url], gatewayEnv)).stdout) as Array<{ client: string; title: string }>;
+    const sessions = JSON.parse((await cli(['sessions', 'list', '--json', '--store', redis.url], gatewayEnv)).stdout) as Array<{ id: string; client: string; title: string; requests: number }>;
     expect(sessions).toEqual([expect.objectContaining({ client: 'codex', title: 'Say hello.' })]);
+
+    // The last line continues that conversation through the gateway (no bridge here knows it).
+    const lastLine = result.stderr.trim().split('\n').at(-1);
+    expect(lastLine).toBe(`codex-bridge run --gateway ${gateway.url} -- codex resume ${sessions[0].id}`);
+    const resumed = await runBridge(sandbox, ['run', '--gateway', gateway.url, '--', 'codex', 'exec', '--skip-git-repo-check', 'resume', sessions[0].id, 'Say it again.'], {
+      env: sandbox.env({ CODEX_BRIDGE_GATEWAY_TOKEN: CAROL, CODEX_BRIDGE_HOME: path.join(sandbox.root, 'dev-home') }),
+    });
+    expect(resumed.exitCode, resumed.all).toBe(0);
+    expect(resumed.stderr.trim().split('\n').at(-1)).toBe(lastLine);
+    await expect
+      .poll(async () => (JSON.parse((await cli(['sessions', 'list', '--json', '--store', redis.url], gatewayEnv)).stdout) as typeof sessions).map((s) => [s.id, s.requests]), { timeout: 10_000 })
+      .toEqual([[sessions[0].id, 2]]);
   });
 
   it('refuses a token the gateway does not know, in one line', async () => {

@@ -58,6 +58,33 @@ describe('codex-bridge run: signals', () => {
     run.kill('SIGTERM');
     expect((await run).exitCode).toBe(143);
   }, 60_000);
+
+  it('kill -9 of run: a command that ignores SIGTERM, and the process it started, end within 2 s', async () => {
+    const { sandbox: s, mock: m } = await setUp({ turns: [{ content: 'unused' }] });
+    const marker = path.join(s.cwd, 'started');
+    // Its grandchild, told apart by an argument nothing else has.
+    const grandchild = `setInterval(() => {}, 1000) // grandchild-${path.basename(s.root)}`;
+    const script = `process.on("SIGTERM", () => {}); require("child_process").spawn(process.execPath, ["-e", ${JSON.stringify(grandchild)}], { stdio: "ignore" }); require("fs").writeFileSync(${JSON.stringify(marker)}, ""); setInterval(() => {}, 1000)`;
+    const run = runBridge(s, [...bridgeArgs(m), 'node', '-e', script], { env: s.env({ MOCK_KEY: KEY }) });
+    try {
+      await waitFor(() => readdirSync(s.cwd).includes('started') && processesMentioning(grandchild).length > 0, 'the command and its child to start');
+      const killedAt = Date.now();
+      run.kill('SIGKILL');
+      await waitFor(() => processesMentioning(marker).length + processesMentioning(grandchild).length === 0, 'the command and its child to end', 10_000);
+      expect(Date.now() - killedAt).toBeLessThan(2_000);
+    } finally {
+      // Whatever is left of the bridge, the command and its child, if the test failed (the bridge's
+      // and the command's arguments hold the marker).
+      for (const pid of [...processesMentioning(marker), ...processesMentioning(grandchild)]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // ended, as it should
+        }
+      }
+    }
+    expect((await run).signal).toBe('SIGKILL');
+  }, 60_000);
 });
 
 describe('codex-bridge run -- <any other command>', () => {

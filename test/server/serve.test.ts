@@ -1,11 +1,11 @@
 // `codex-bridge serve`: start-up lines, token rules, one-line errors, and a clean exit on signals.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServe, type RunningServe } from '../../src/server/start-serve.js';
 import { UsageError } from '../../src/output/usage-error.js';
 import { ensureBuilt, repoRoot } from '../e2e/ensure-built.js';
+import { withTakenPort } from '../helpers/closed-port.js';
 
 const KEY = 'sk-serve-test-key-0000';
 const baseEnv = { TEST_UPSTREAM_KEY: KEY };
@@ -69,17 +69,12 @@ describe('startServe', () => {
   });
 
   it('says in one line that the port is taken (exit 1)', async () => {
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const port = (blocker.address() as { port: number }).port;
-    try {
+    await withTakenPort(async (port) => {
       const error = await startServe({ ...flags, port }, { ...capture().deps, env: baseEnv }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UsageError);
       expect((error as UsageError).exitCode).toBe(1);
       expect((error as Error).message).toBe(`cannot listen on 127.0.0.1:${port}: the port is already in use — pick another --port (or 0 for any free port)`);
-    } finally {
-      blocker.close();
-    }
+    });
   });
 
   it('takes named clients from a token file: each token works, the names are printed, never the tokens', async () => {

@@ -1,7 +1,7 @@
 // sessions.json shared by real processes: two writers at once, a writer killed with SIGKILL in the
 // middle of its writes, and a process that exits (process.exit) before its batch was written.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -81,6 +81,14 @@ describe('sessions.json across processes', () => {
   it('process.exit() without close: the exit handler writes the batch', async () => {
     await runWorker({ mode: 'exit', flushDelayMs: 60_000, requests: [['exiting', 7]] });
     expect(byId((await readSessions(file())).sessions).exiting).toMatchObject({ requests: 7, usage: { inputTokens: 70 } });
+  });
+
+  it('process.exit(0) when the batch cannot be written: the exit says so in one line, and its code is 1', async () => {
+    // A home under a file: nothing can be written there, whoever runs the test (root included).
+    writeFileSync(path.join(home, 'a-file'), '');
+    const result = await startWorker({ mode: 'exit', flushDelayMs: 60_000, requests: [['lost-1', 2], ['lost-2', 1]], home: path.join(home, 'a-file', 'home') }).finished;
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n').at(-1)).toMatch(/^warn: 2 conversations were not saved: cannot create the directory \S+\/a-file\/home: \S+\/a-file is a file, not a directory — \S/);
   });
 
   it('process.exit() after timed flushes: the exit handler writes the rest, each request once', async () => {
