@@ -1,13 +1,25 @@
 // Writes to the ResponsesStateStore run after a response has gone out, so a client may ask about it
 // (GET /v1/responses/{id}, the next turn of its conversation) before they land. Each write is kept
 // here under the ids it touches until it settles, and a reader of those ids waits for it first.
+// A named client's view (forClient) keys them as its stores do, so nobody waits on another's ids.
+
+import { clientKey } from '../state/client-keys.js';
 
 export class StateWrites {
-  private readonly pending = new Map<string, Set<Promise<unknown>>>();
+  constructor(
+    private readonly pending = new Map<string, Set<Promise<unknown>>>(),
+    private readonly clientName?: string,
+  ) {}
 
-  /** Keeps `write` under `keys` until it settles (it never rejects: failures are the writer's to report). */
-  track(keys: readonly string[], write: Promise<unknown>): void {
+  /** The writes of the client named `clientName` (`serve --tokens`); these without a name. */
+  forClient(clientName: string | undefined): StateWrites {
+    return clientName === undefined ? this : new StateWrites(this.pending, clientName);
+  }
+
+  /** Keeps `write` under `ids` until it settles (it never rejects: failures are the writer's to report). */
+  track(ids: readonly string[], write: Promise<unknown>): void {
     const settled = write.catch(() => {});
+    const keys = ids.map((id) => clientKey(this.clientName, id));
     for (const key of keys) {
       let writes = this.pending.get(key);
       if (!writes) this.pending.set(key, (writes = new Set()));
@@ -22,9 +34,9 @@ export class StateWrites {
     });
   }
 
-  /** Resolves once every write under `key` that was pending has settled. */
-  async settled(key: string): Promise<void> {
-    const writes = this.pending.get(key);
+  /** Resolves once every write under `id` that was pending has settled. */
+  async settled(id: string): Promise<void> {
+    const writes = this.pending.get(clientKey(this.clientName, id));
     if (writes) await Promise.all([...writes]);
   }
 

@@ -2,6 +2,7 @@ import { preloadPrices, priceRequest } from '../pricing/price-request.js';
 import { requestRole, titleMatches } from './codex-requests.js';
 import type { ResponseRecord } from './response-record.js';
 import { SessionStore, type ConversationMemory } from '../state/session-store.js';
+import { clientKey } from '../state/client-keys.js';
 import { LockTimeoutError } from '../storage/file-lock.js';
 import { openSessionsBackend } from './open-sessions-backend.js';
 import {
@@ -130,6 +131,7 @@ function mergeEntry(into: Map<string, PendingEntry>, entry: PendingEntry): void 
       requests: older.requests + newer.requests,
       usage: addUsage(older.usage, newer.usage),
       client: older.client ?? newer.client,
+      clientName: older.clientName ?? newer.clientName,
       ...(newer.upstreamUrl ? upstreamFields(newer) : upstreamFields(older)),
       buckets: mergeBuckets(older.buckets ?? [], newer.buckets ?? []),
     },
@@ -207,23 +209,24 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
   let pending = new Map<string, PendingEntry>();
   let waitingTitles: WaitingTitle[] = [];
   /** The Codex conversations this process served: their first prompt and folder, to place title requests. */
-  const conversations = new Map<string, { title: string; cwd: string | null; lastAt: number }>();
+  const conversations = new Map<string, { title: string; cwd: string | null; lastAt: number; clientName?: string }>();
   let lastCodex: string | undefined;
 
   const noteConversation = (delta: SessionDelta) => {
     const seen = conversations.get(delta.id);
-    conversations.set(delta.id, { title: seen?.title || delta.title, cwd: seen?.cwd ?? delta.cwd, lastAt: delta.lastAt });
+    conversations.set(delta.id, { title: seen?.title || delta.title, cwd: seen?.cwd ?? delta.cwd, lastAt: delta.lastAt, clientName: delta.clientName });
     lastCodex = delta.id;
   };
 
-  /** The conversation a title request belongs to: the newest of this process that it quotes (else, with `latest`, the newest in its folder, else the newest). */
+  /** The conversation a title request belongs to: the newest of its client's that it quotes (else, with `latest`, the newest in its folder, else the newest). */
   const conversationFor = (waiting: WaitingTitle, latest: boolean): string | undefined => {
-    const cwd = waiting.entry.delta.cwd;
-    const sameFolder = [...conversations].filter(([, c]) => !cwd || !c.cwd || c.cwd === cwd);
+    const { cwd, clientName } = waiting.entry.delta;
+    const sameClient = [...conversations].filter(([, c]) => c.clientName === clientName);
+    const sameFolder = sameClient.filter(([, c]) => !cwd || !c.cwd || c.cwd === cwd);
     const newest = (list: typeof sameFolder) => list.sort((a, b) => b[1].lastAt - a[1].lastAt)[0]?.[0];
     const quoted = newest(sameFolder.filter(([, c]) => titleMatches(c.title, waiting.prompt)));
     if (quoted || !latest) return quoted;
-    return newest(sameFolder) ?? newest([...conversations]);
+    return newest(sameFolder) ?? newest(sameClient);
   };
 
   /** Adds the title requests whose conversation is known to it; `all`: every one (closing), `olderThan`: those waiting since. */
@@ -252,7 +255,9 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
   let sharedTimer: NodeJS.Timeout | undefined;
   const learnShared = async () => {
     const recent = await backend!.recent!(now() - TITLE_WAIT_MS).catch(() => []);
-    for (const r of recent) if (r.client === 'codex' && !conversations.has(r.id)) conversations.set(r.id, { title: r.title, cwd: r.cwd, lastAt: Date.parse(r.updatedAt) });
+    for (const r of recent) {
+      if (r.client === 'codex' && !conversations.has(r.id)) conversations.set(r.id, { title: r.title, cwd: r.cwd, lastAt: Date.parse(r.updatedAt), clientName: r.clientName });
+    }
     placeTitles();
     schedule();
   };
@@ -387,8 +392,10 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
         const codex = headerOf(headers, 'thread-id') !== undefined;
         const role = requestRole(headers, items, record.conversation);
         const delta: SessionDelta = {
-          id: role.kind === 'subagent' ? role.root : record.conversation,
+          // A gateway client's session is its own, whatever ids it sends (client-keys.ts).
+          id: clientKey(record.clientName, role.kind === 'subagent' ? role.root : record.conversation),
           client: codex ? 'codex' : 'api',
+          ...(record.clientName !== undefined && { clientName: record.clientName }),
           title: role.kind === 'conversation' ? titleFromInput(items) : '',
           model: record.model,
           upstream,
