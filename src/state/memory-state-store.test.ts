@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStateStore } from './memory-state-store.js';
-import { itKeepsWhatAResponsesStateStorePromises, kept, message } from '../../test/helpers/responses-state-store-contract.js';
+import { itKeepsEachClientsStateToItself, itKeepsWhatAResponsesStateStorePromises, kept, message } from '../../test/helpers/responses-state-store-contract.js';
 
 describe('MemoryStateStore', () => {
   itKeepsWhatAResponsesStateStorePromises(({ maxConversations }) => new MemoryStateStore({ maxConversations }));
+  itKeepsEachClientsStateToItself(({ maxConversations }) => new MemoryStateStore({ maxConversations }));
 
   it('freezes what it keeps', async () => {
     const store = new MemoryStateStore();

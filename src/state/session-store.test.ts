@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { SessionStore } from './session-store.js';
 import type { ResponsesInputItem } from '../translate/types.js';
+import { itKeepsEachClientsMemoryToItself, itKeepsWhatAConversationMemoryPromises } from '../../test/helpers/conversation-memory-contract.js';
 
 const msg = (role: 'user' | 'assistant', text: string): ResponsesInputItem => ({ type: 'message', role, content: text });
 
 describe('SessionStore', () => {
+  itKeepsWhatAConversationMemoryPromises(() => new SessionStore());
+  itKeepsEachClientsMemoryToItself(() => new SessionStore());
+
   it('rebuilds a previous_response_id chain from per-response deltas', () => {
     const store = new SessionStore();
     store.recordResponse({ id: 'r1', conversation: 'c', items: [msg('user', 'a'), msg('assistant', 'b')] });

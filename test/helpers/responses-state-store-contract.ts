@@ -58,3 +58,68 @@ export function itKeepsWhatAResponsesStateStorePromises(make: MakeStateStore): v
     expect((await store.getItems(['msg_2'])).size).toBe(0);
   });
 }
+
+/** What a client's view of a ResponsesStateStore promises (serve --tokens): nothing of another's. */
+export function itKeepsEachClientsStateToItself(make: MakeStateStore): void {
+  it('hands out one view per client name, and itself for no name', () => {
+    const store = make({});
+    expect(store.forClient(undefined)).toBe(store);
+    expect(store.forClient('alice')).toBe(store.forClient('alice'));
+    expect(store.forClient('alice')).not.toBe(store.forClient('bob'));
+  });
+
+  it("answers a client about another's ids as about ids that do not exist, and changes nothing of theirs", async () => {
+    const store = make({});
+    const alice = store.forClient('alice');
+    const bob = store.forClient('bob');
+    await alice.saveResponse(kept('resp_a', [message('msg_in_a', 'alice in')], 'alice out'));
+    await alice.createConversation({ ...conversation('conv_a'), metadata: { owner: 'alice' } }, [message('msg_c_a', 'alice item')]);
+    for (const other of [bob, store]) {
+      expect(await other.getResponse('resp_a')).toBeUndefined();
+      expect((await other.getItems(['msg_in_a', 'msg_out_resp_a', 'msg_c_a'])).size).toBe(0);
+      expect(await other.getConversation('conv_a')).toBeUndefined();
+      expect(await other.conversationItems('conv_a')).toBeUndefined();
+      expect(await other.updateConversation('conv_a', { owner: 'bob' })).toBeUndefined();
+      expect(await other.appendConversationItems('conv_a', [message('msg_bob', 'bob')])).toBe(false);
+      expect(await other.deleteConversationItem('conv_a', 'msg_c_a')).toBeUndefined();
+      expect(await other.deleteConversation('conv_a')).toBe(false);
+      expect(await other.deleteResponse('resp_a')).toBe(false);
+    }
+    expect((await alice.getResponse('resp_a'))?.response.output_text).toBe('alice out');
+    expect([...(await alice.getItems(['msg_in_a', 'msg_out_resp_a', 'msg_c_a'])).keys()].sort()).toEqual(['msg_c_a', 'msg_in_a', 'msg_out_resp_a']);
+    expect(await alice.getConversation('conv_a')).toMatchObject({ metadata: { owner: 'alice' } });
+    expect((await alice.conversationItems('conv_a'))?.map((item) => item.id)).toEqual(['msg_c_a']);
+  });
+
+  it('keeps the same ids of two clients apart: neither shadows nor removes the other', async () => {
+    const store = make({});
+    const alice = store.forClient('alice');
+    const bob = store.forClient('bob');
+    await alice.saveResponse(kept('resp_same', [message('msg_same', 'alice says')], 'alice out'));
+    await bob.saveResponse(kept('resp_same', [message('msg_same', 'bob says')], 'bob out'));
+    await alice.createConversation(conversation('conv_same'), [message('msg_conv', 'alice conv')]);
+    await bob.createConversation(conversation('conv_same'), [message('msg_conv', 'bob conv')]);
+    const text = (item: StoredItem | undefined) => (item?.content as Array<{ text: string }> | undefined)?.[0].text;
+    expect(text((await alice.getItems(['msg_same'])).get('msg_same'))).toBe('alice says');
+    expect(text((await bob.getItems(['msg_same'])).get('msg_same'))).toBe('bob says');
+    expect(text((await alice.getItems(['msg_conv'])).get('msg_conv'))).toBe('alice conv');
+    expect(await bob.deleteResponse('resp_same')).toBe(true);
+    expect(await bob.deleteConversation('conv_same')).toBe(true);
+    expect((await alice.getResponse('resp_same'))?.response.output_text).toBe('alice out');
+    expect(text((await alice.getItems(['msg_same'])).get('msg_same'))).toBe('alice says');
+    expect((await alice.conversationItems('conv_same'))?.map(text)).toEqual(['alice conv']);
+    expect((await bob.getItems(['msg_same', 'msg_conv'])).size).toBe(0);
+  });
+
+  it("evicts over all clients together, and an evicted conversation takes its own client's items only", async () => {
+    const store = make({ maxConversations: 2 });
+    const alice = store.forClient('alice');
+    const bob = store.forClient('bob');
+    await alice.createConversation(conversation('conv_old'), [message('msg_x', 'alice x')]);
+    await bob.createConversation(conversation('conv_b1'), [message('msg_x', 'bob x')]);
+    await bob.createConversation(conversation('conv_b2'), []);
+    expect(await alice.getConversation('conv_old')).toBeUndefined();
+    expect((await alice.getItems(['msg_x'])).size).toBe(0);
+    expect((await bob.getItems(['msg_x'])).get('msg_x')).toMatchObject({ id: 'msg_x' });
+  });
+}

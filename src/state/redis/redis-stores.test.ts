@@ -2,13 +2,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startRedisServer, type RedisServer } from '../../../test/helpers/redis-server.js';
 import { tempDirsPerTest } from '../../../test/helpers/temp-dirs.js';
-import { conversation, itKeepsWhatAResponsesStateStorePromises, kept, message } from '../../../test/helpers/responses-state-store-contract.js';
+import { conversation, itKeepsEachClientsStateToItself, itKeepsWhatAResponsesStateStorePromises, kept, message } from '../../../test/helpers/responses-state-store-contract.js';
 import { mergeRecord, emptyUsage } from '../../sessions/session-records.js';
 import { NewerSchemaError } from '../../sessions/sessions-backend.js';
 import { StoreUnavailableError } from '../../storage/store-unavailable.js';
 import { BoundedKind, DEFAULT_LIMITS } from '../../storage/bounded-kinds.js';
 import { RedisConnection } from '../../storage/redis-connection.js';
 import { RedisConversationMemory } from './redis-conversation-memory.js';
+import { itKeepsEachClientsMemoryToItself, itKeepsWhatAConversationMemoryPromises } from '../../../test/helpers/conversation-memory-contract.js';
 import { RedisSessionsBackend } from '../../sessions/redis-sessions-backend.js';
 import { RedisStateStore } from './redis-state-store.js';
 import { parseStoreUrl } from '../../storage/store-url.js';
@@ -61,9 +62,10 @@ describe('parseStoreUrl', () => {
 });
 
 describe('RedisStateStore', () => {
-  itKeepsWhatAResponsesStateStorePromises(
-    ({ maxConversations }) => new RedisStateStore(connect(), maxConversations ? { conversations: { ...DEFAULT_LIMITS.conversations, maxCount: maxConversations } } : undefined),
-  );
+  const makeStore = ({ maxConversations }: { maxConversations?: number }) =>
+    new RedisStateStore(connect(), maxConversations ? { conversations: { ...DEFAULT_LIMITS.conversations, maxCount: maxConversations } } : undefined);
+  itKeepsWhatAResponsesStateStorePromises(makeStore);
+  itKeepsEachClientsStateToItself(makeStore);
 
   it('evicts the oldest responses beyond its count and beyond its size, never the one just kept', async () => {
     const connection = connect();
@@ -96,21 +98,11 @@ describe('RedisStateStore', () => {
 });
 
 describe('RedisConversationMemory', () => {
+  itKeepsWhatAConversationMemoryPromises(() => new RedisConversationMemory(connect()));
+  itKeepsEachClientsMemoryToItself(() => new RedisConversationMemory(connect()));
+
   const user = (text: string) => ({ type: 'message' as const, role: 'user' as const, content: text });
   const assistant = (text: string) => ({ type: 'message' as const, role: 'assistant' as const, content: [{ type: 'output_text' as const, text }] });
-
-  it('walks a previous_response_id chain in one script, and loses it with any link', async () => {
-    const memory = new RedisConversationMemory(connect());
-    await memory.recordResponse({ id: 'r1', conversation: 'c', items: [user('a'), assistant('b')] });
-    await memory.recordResponse({ id: 'r2', conversation: 'c', parentId: 'r1', items: [user('c'), assistant('d')] });
-    await memory.recordResponse({ id: 'r3', conversation: 'c', parentId: 'r2', items: [user('e')] });
-    expect(await memory.chain('r3')).toEqual({ conversation: 'c', items: [user('a'), assistant('b'), user('c'), assistant('d'), user('e')] });
-    expect(await memory.chain('nope')).toBeUndefined();
-    expect(await memory.forgetResponse('r2')).toBe(true);
-    expect(await memory.forgetResponse('r2')).toBe(false);
-    expect(await memory.chain('r3')).toBeUndefined();
-    expect(await memory.chain('r1')).toMatchObject({ conversation: 'c' });
-  });
 
   it('translates again with the reasoning a turn asked for, scoped by conversation', async () => {
     const memory = new RedisConversationMemory(connect());
@@ -214,6 +206,27 @@ describe('recorders of replicas sharing the store', () => {
     expect((await replicaA.list()).map((s) => s.id)).toEqual([conversation]);
     await replicaA.close();
     await replicaB.close();
+  });
+
+  it("puts no gateway client's title or sub-agent request into another client's conversation", async () => {
+    const conversation = '01a70000-0000-7000-8000-000000000011';
+    const title = '01a70000-0000-7000-8000-000000000012';
+    const subagent = '01a70000-0000-7000-8000-000000000013';
+    const backend = new RedisSessionsBackend(connect());
+    const recorder = await openSessionRecorder({ upstreamHost: 'h', backend, flushDelayMs: 0 });
+    recorder.onResponse({ ...record(conversation, 'Fix the flaky test', 'user'), clientName: 'alice' });
+    // bob quotes her prompt in a title request, and names her thread as his sub-agent's root.
+    recorder.onResponse({ ...record(title, 'Generate a concise, single-line task title.\nUser prompt:\nFix the flaky test', 'thread_title'), clientName: 'bob' });
+    const child = record(subagent, 'help', 'subagent');
+    recorder.onResponse({ ...child, headers: { ...child.headers, 'session-id': conversation, 'x-codex-parent-thread-id': conversation }, clientName: 'bob' });
+    await recorder.close();
+    const records = (await backend.list()).map((s) => [s.id, s.clientName, s.requests]).sort();
+    expect(records).toEqual([
+      [`alice/${conversation}`, 'alice', 1],
+      [`bob/${conversation}`, 'bob', 1],
+      [`bob/${title}`, 'bob', 1],
+    ]);
+    await backend.close();
   });
 });
 
