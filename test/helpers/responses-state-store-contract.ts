@@ -57,6 +57,16 @@ export function itKeepsWhatAResponsesStateStorePromises(make: MakeStateStore): v
     expect(await store.conversationItems('conv_1')).toBeUndefined();
     expect((await store.getItems(['msg_2'])).size).toBe(0);
   });
+
+  it('gives a reference the newest version of an item kept twice', async () => {
+    const store = make({});
+    await store.saveResponse(kept('resp_twice', [message('msg_twice', 'older'), message('msg_twice', 'newer')]));
+    await store.createConversation(conversation('conv_twice'), [message('msg_conv', 'first')]);
+    await store.appendConversationItems('conv_twice', [message('msg_conv', 'second'), message('msg_conv', 'third')]);
+    const found = await store.getItems(['msg_twice', 'msg_conv']);
+    expect(found.get('msg_twice')?.content).toEqual([{ type: 'input_text', text: 'newer' }]);
+    expect(found.get('msg_conv')?.content).toEqual([{ type: 'input_text', text: 'third' }]);
+  });
 }
 
 /** What a client's view of a ResponsesStateStore promises (serve --tokens): nothing of another's. */

@@ -83,6 +83,40 @@ describe('RedisStateStore', () => {
     expect(await bySize.getResponse('resp_big')).toBeDefined();
   });
 
+  it('leaves a conversation deleted between reading and writing its metadata deleted', async () => {
+    const store = new RedisStateStore(connect());
+    await store.createConversation(conversation('conv_race'), []);
+    const admin = new Redis(redis.url);
+    const read = store.getConversation.bind(store);
+    // Another replica deletes it right after this one read it.
+    store.getConversation = async (id) => {
+      const found = await read(id);
+      await admin.del('codex-bridge:conversation:conv_race');
+      return found;
+    };
+    expect(await store.updateConversation('conv_race', { topic: 'late' })).toBeUndefined();
+    expect(await admin.exists('codex-bridge:conversation:conv_race')).toBe(0);
+    admin.disconnect();
+  });
+
+  it('keeps its keys as they were without named clients, and puts a named client before every id', async () => {
+    const store = new RedisStateStore(connect());
+    await store.saveResponse(kept('resp_plain', [message('msg_plain', 'x')]));
+    await store.forClient('alice').createConversation(conversation('conv_named'), [message('msg_named', 'y')]);
+    const admin = new Redis(redis.url);
+    const keys = (await admin.keys('codex-bridge:*')).filter((key) => !/^codex-bridge:(index|sizes):/.test(key)).sort();
+    expect(keys).toEqual([
+      'codex-bridge:conversation:alice/conv_named',
+      'codex-bridge:conversation:alice/conv_named:items',
+      'codex-bridge:item:alice/msg_named',
+      'codex-bridge:item:msg_out_resp_plain',
+      'codex-bridge:item:msg_plain',
+      'codex-bridge:response:resp_plain',
+    ]);
+    expect(await admin.zrange('codex-bridge:index:conversations', 0, -1)).toEqual(['alice/conv_named']);
+    admin.disconnect();
+  });
+
   it('gives every key an expiry', async () => {
     const store = new RedisStateStore(connect());
     await store.saveResponse(kept('resp_ttl', [message('msg_ttl', 'x')]));
@@ -245,6 +279,25 @@ describe('a Redis that goes away', () => {
     await expect.poll(() => connection.ready, { timeout: 10_000 }).toBe(true);
     expect((await store.getResponse('resp_kept'))?.response.id).toBe('resp_kept');
     expect(warnings).toEqual([expect.stringMatching(/is unreachable .* get 503 until it is back$/), expect.stringMatching(/is reachable again$/)]);
+  });
+
+  it('never evicts the entry just written, even when a replica with a slower clock makes it the oldest', async () => {
+    const kind = new BoundedKind('responses', { ...DEFAULT_LIMITS.responses, maxBytes: 100 });
+    const ahead = connect();
+    const behind = connect();
+    const write = (connection: RedisConnection, id: string, at: number) =>
+      connection.exec((multi) => connection.bounded(multi.set(kind.key(id), 'x'), kind, 'set', id, 60, at));
+    const now = Date.now();
+    expect(await write(ahead, 'resp_ahead', now)).toEqual(['OK', 0]);
+    // Written after, dated before: the oldest in the index, and the one just kept.
+    expect(await write(behind, 'resp_behind', now - 10_000)).toEqual(['OK', 0]);
+    const admin = new Redis(redis.url);
+    expect(await admin.exists(kind.key('resp_behind'), kind.key('resp_ahead'))).toBe(2);
+    // The next write brings the kind within its size, oldest first.
+    expect(await write(ahead, 'resp_next', now + 1)).toEqual(['OK', 2]);
+    expect(await admin.zrange(kind.index, 0, -1)).toEqual(['resp_next']);
+    expect(await admin.hget(kind.sizes, '#total')).toBe('60');
+    admin.disconnect();
   });
 
   it('names the kinds it bounds by their keys', () => {
