@@ -106,11 +106,6 @@ function combine(older: Batch, newer: Batch): Batch {
 const FIRST_RETRY_MS = 1_000;
 const LAST_RETRY_MS = 30_000;
 
-function headerOf(headers: ResponseRecord['headers'] | undefined, name: string): string | undefined {
-  const value = headers?.[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 function mergeEntry(into: Map<string, PendingEntry>, entry: PendingEntry): void {
   const existing = into.get(entry.delta.id);
   if (!existing) {
@@ -255,9 +250,7 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
   let sharedTimer: NodeJS.Timeout | undefined;
   const learnShared = async () => {
     const recent = await backend!.recent!(now() - TITLE_WAIT_MS).catch(() => []);
-    for (const r of recent) {
-      if (r.client === 'codex' && !conversations.has(r.id)) conversations.set(r.id, { title: r.title, cwd: r.cwd, lastAt: Date.parse(r.updatedAt), clientName: r.clientName });
-    }
+    for (const r of recent) if (r.client === 'codex' && !conversations.has(r.id)) conversations.set(r.id, { title: r.title, cwd: r.cwd, lastAt: Date.parse(r.updatedAt), clientName: r.clientName });
     placeTitles();
     schedule();
   };
@@ -389,10 +382,9 @@ export async function openSessionRecorder(options: SessionRecorderOptions): Prom
         const headers = record.headers ?? {};
         const stored = record.status === 'completed' || record.status === 'incomplete';
         const usage = record.usage ? usageFromResponses(record.usage) : emptyUsage();
-        const codex = headerOf(headers, 'thread-id') !== undefined;
+        const codex = headers['thread-id'] !== undefined;
         const role = requestRole(headers, items, record.conversation);
         const delta: SessionDelta = {
-          // A gateway client's session is its own, whatever ids it sends (client-keys.ts).
           id: clientKey(record.clientName, role.kind === 'subagent' ? role.root : record.conversation),
           client: codex ? 'codex' : 'api',
           ...(record.clientName !== undefined && { clientName: record.clientName }),
