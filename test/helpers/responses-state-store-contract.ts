@@ -25,6 +25,9 @@ export function itKeepsWhatAResponsesStateStorePromises(make: MakeStateStore): v
     expect((await store.getResponse('resp_1'))?.response.output_text).toBe('ok');
     const items = await store.getItems(['msg_in_1', 'msg_out_resp_1', 'msg_nope']);
     expect([...items.keys()].sort()).toEqual(['msg_in_1', 'msg_out_resp_1']);
+    // Only what was asked for, even from the same response.
+    expect([...(await store.getItems(['msg_in_1'])).keys()]).toEqual(['msg_in_1']);
+    expect((await store.getItems([])).size).toBe(0);
     expect(await store.deleteResponse('resp_1')).toBe(true);
     expect(await store.deleteResponse('resp_1')).toBe(false);
     expect(await store.getResponse('resp_1')).toBeUndefined();
@@ -42,6 +45,7 @@ export function itKeepsWhatAResponsesStateStorePromises(make: MakeStateStore): v
     expect(await store.deleteConversationItem('conv_1', 'msg_1')).toBe(true);
     expect(await store.deleteConversationItem('conv_1', 'msg_1')).toBe(false);
     expect((await store.conversationItems('conv_1'))?.map((item) => item.id)).toEqual(['msg_2']);
+    expect((await store.getItems(['msg_1', 'msg_2'])).size).toBe(1);
     expect(await store.deleteConversationItem('conv_nope', 'msg_1')).toBeUndefined();
     expect(await store.appendConversationItems('conv_nope', [])).toBe(false);
     expect(await store.appendConversationItems('conv_nope', [message('msg_x', 'x')])).toBe(false);

@@ -117,6 +117,29 @@ describe('RedisStateStore', () => {
     admin.disconnect();
   });
 
+  it('counts each response and conversation at its size as it grows and shrinks, and a read keeps a conversation as long again', async () => {
+    const store = new RedisStateStore(connect()).forClient('alice');
+    const admin = new Redis(redis.url);
+    const size = (kind: string, id: string) => admin.hget(`codex-bridge:sizes:${kind}`, id).then(Number);
+    const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+    const response = kept('resp_sized', [message('msg_r', 'é'.repeat(10))]);
+    await store.saveResponse(response);
+    expect(await size('responses', 'alice/resp_sized')).toBe(bytes(response));
+    const [first, second, third] = [message('msg_1', 'one'), message('msg_2', 'twö'), message('msg_3', 'three')];
+    await store.createConversation(conversation('conv_sized'), [first, second]);
+    expect(await size('conversations', 'alice/conv_sized')).toBe(bytes(conversation('conv_sized')) + bytes(first) + bytes(second));
+    await store.appendConversationItems('conv_sized', [third]);
+    expect(await size('conversations', 'alice/conv_sized')).toBe(bytes(conversation('conv_sized')) + bytes(first) + bytes(second) + bytes(third));
+    await store.deleteConversationItem('conv_sized', 'msg_2');
+    const total = bytes(conversation('conv_sized')) + bytes(first) + bytes(third);
+    expect(await size('conversations', 'alice/conv_sized')).toBe(total);
+    expect(await admin.hget('codex-bridge:sizes:conversations', '#total')).toBe(String(total));
+    await admin.pexpire('codex-bridge:conversation:alice/conv_sized:items', 60_000);
+    await store.getConversation('conv_sized');
+    expect(await admin.pttl('codex-bridge:conversation:alice/conv_sized:items')).toBeGreaterThan(29 * 86_400_000);
+    admin.disconnect();
+  });
+
   it('gives every key an expiry', async () => {
     const store = new RedisStateStore(connect());
     await store.saveResponse(kept('resp_ttl', [message('msg_ttl', 'x')]));
@@ -149,11 +172,36 @@ describe('RedisConversationMemory', () => {
     });
     expect(result).toBe('r-s1');
     expect(passes).toEqual([undefined, 'r-s1']);
-    expect(await memory.withReasoning('s2', (lookup) => lookup.byCallId('call_1'))).toBeUndefined();
+    // Asked, but nothing kept: one translation.
+    passes.length = 0;
+    expect(await memory.withReasoning('s2', (lookup) => passes.push(lookup.byCallId('call_1')))).toBe(1);
+    expect(passes).toEqual([undefined]);
     // Nothing asked: one translation, no round trip.
     let calls = 0;
     await memory.withReasoning('s1', () => calls++);
     expect(calls).toBe(1);
+  });
+
+  it("gives a client's view what the server asks of a shared store", async () => {
+    const memory = new RedisConversationMemory(connect());
+    // Shared: a streamed response to any client ends only once its turn is written.
+    expect(memory.shared).toBe(true);
+    expect(memory.forClient('alice').shared).toBe(true);
+    await expect(memory.forClient('alice').ensureAvailable!()).resolves.toBeUndefined();
+  });
+
+  it('counts each entry of chains and reasoning at its size, and keeps no reasoning where there is none', async () => {
+    const memory = new RedisConversationMemory(connect()).forClient('alice');
+    const items = [{ type: 'message' as const, role: 'user' as const, content: 'hello' }];
+    await memory.recordResponse({ id: 'r1', conversation: 'c', items });
+    await memory.rememberReasoning('c', [{ role: 'assistant', content: 'Done.', reasoning_content: 'because' }]);
+    await memory.rememberReasoning('empty', [{ role: 'assistant', content: 'no reasoning' }]);
+    const admin = new Redis(redis.url);
+    expect(await admin.hget('codex-bridge:sizes:chains', 'alice/r1')).toBe(String(JSON.stringify(items).length));
+    const field = (await admin.hkeys('codex-bridge:reasoning:alice/c')).find((key) => key.startsWith('t:'))!;
+    expect(await admin.hget('codex-bridge:sizes:reasoning', 'alice/c')).toBe(String(field.length + 'because'.length));
+    expect(await admin.exists('codex-bridge:reasoning:alice/empty')).toBe(0);
+    admin.disconnect();
   });
 
   it('keeps at most its number of reasoning entries per conversation', async () => {
@@ -274,6 +322,13 @@ describe('a Redis that goes away', () => {
     const started = Date.now();
     await expect(store.getResponse('resp_kept')).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(store.getResponse('resp_kept')).rejects.toThrow(/the state store redis:\/\/127\.0\.0\.1:\d+\/0 is unavailable/);
+    // A client's view says so before the upstream is paid; its side channel goes on without the store, saying so.
+    const logged: string[] = [];
+    const memory = new RedisConversationMemory(connection, { log: (line) => logged.push(line) }).forClient('alice');
+    await expect.poll(() => connection.ready).toBe(false);
+    await expect(memory.ensureAvailable!()).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(await memory.withReasoning('thread-1', (lookup) => lookup.byAssistantText('Done.') ?? 'translated without it')).toBe('translated without it');
+    expect(logged).toEqual([expect.stringMatching(/^reasoning of conversation thread-1 not looked up: the state store .* is unavailable/)]);
     expect(Date.now() - started).toBeLessThan(1_000);
     await redis.start();
     await expect.poll(() => connection.ready, { timeout: 10_000 }).toBe(true);
