@@ -123,8 +123,11 @@ describe('RedisStateStore', () => {
     const size = (kind: string, id: string) => admin.hget(`codex-bridge:sizes:${kind}`, id).then(Number);
     const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
     const response = kept('resp_sized', [message('msg_r', 'é'.repeat(10))]);
+    // Written again, counted once.
+    await store.saveResponse(response);
     await store.saveResponse(response);
     expect(await size('responses', 'alice/resp_sized')).toBe(bytes(response));
+    await store.createConversation(conversation('conv_sized'), [message('msg_0', 'replaced')]);
     const [first, second, third] = [message('msg_1', 'one'), message('msg_2', 'twö'), message('msg_3', 'three')];
     await store.createConversation(conversation('conv_sized'), [first, second]);
     expect(await size('conversations', 'alice/conv_sized')).toBe(bytes(conversation('conv_sized')) + bytes(first) + bytes(second));
@@ -193,6 +196,7 @@ describe('RedisConversationMemory', () => {
   it('counts each entry of chains and reasoning at its size, and keeps no reasoning where there is none', async () => {
     const memory = new RedisConversationMemory(connect()).forClient('alice');
     const items = [{ type: 'message' as const, role: 'user' as const, content: 'hello' }];
+    await memory.recordResponse({ id: 'r1', conversation: 'c', items });
     await memory.recordResponse({ id: 'r1', conversation: 'c', items });
     await memory.rememberReasoning('c', [{ role: 'assistant', content: 'Done.', reasoning_content: 'because' }]);
     await memory.rememberReasoning('empty', [{ role: 'assistant', content: 'no reasoning' }]);
