@@ -84,6 +84,9 @@ export async function resumeSession(
     cwd = record.cwd;
     process.stderr.write(`${await dimLine(`codex-bridge: resuming in ${record.cwd}, where the session ran`, env)}\n`);
   }
-  const command = prompt === undefined ? ['codex', ...codexArgs, 'resume', record.id] : ['codex', 'exec', ...codexArgs, 'resume', record.id, prompt];
+  // Codex's thread id: a gateway client's session is kept under its name too (shownId).
+  const { shownId } = await import('../sessions/session-records.js');
+  const thread = shownId(record);
+  const command = prompt === undefined ? ['codex', ...codexArgs, 'resume', thread] : ['codex', 'exec', ...codexArgs, 'resume', thread, prompt];
   return (deps.run ?? runWithBridge)(command, resumeFlags(record, flags), { ...deps, cwd });
 }

@@ -135,6 +135,12 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
   const createdAt = Math.floor(Date.now() / 1000);
   const modelObject = (id: string) => ({ id, object: 'model', created: createdAt, owned_by: 'codex-bridge' });
 
+  /** With named clients (--tokens), each sees only what it created: its own view of every store. */
+  const statesOf = (req: IncomingMessage) => {
+    const client = clientNameOf(req);
+    return { store: store.forClient(client), state: state.forClient(client) };
+  };
+
   async function handle(req: IncomingMessage, res: ServerResponse, route: Route | StoredStateRoute, method: string, pathname: string): Promise<void> {
     guardClient(req, route === '/healthz' ? '/healthz' : pathname, { token: options.token, boundHost: options.host, clients: options.clients });
 
@@ -149,7 +155,7 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
       return;
     }
     if (typeof route === 'object' && 'kind' in route) {
-      await handleStoredState(req, res, route, method, { state, store, maxBodyBytes: options.maxBodyBytes });
+      await handleStoredState(req, res, route, method, { ...statesOf(req), maxBodyBytes: options.maxBodyBytes });
       return;
     }
     if (typeof route === 'object') {
@@ -167,7 +173,7 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
       reportRequest(res, { model: typeof requested === 'string' && requested !== '' ? requested : options.model });
       // The handler adds tokens and the final model to the report itself (reportRequest).
       const handler = handleResponses ?? (await loadResponsesHandler()).handleResponses;
-      await handler(req, res, body, { options, upstream, store, state, onResponse: deps.onResponse });
+      await handler(req, res, body, { options, upstream, ...statesOf(req), onResponse: deps.onResponse });
       return;
     }
     throw new HttpError(404, `no route for ${method} ${pathname}; the bridge serves /v1/responses, /v1/conversations, GET /v1/models and GET /healthz`, {

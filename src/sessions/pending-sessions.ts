@@ -52,6 +52,7 @@ export function mergeEntry(into: Map<string, PendingEntry>, entry: PendingEntry)
       requests: older.requests + newer.requests,
       usage: addUsage(older.usage, newer.usage),
       client: older.client ?? newer.client,
+      clientName: older.clientName ?? newer.clientName,
       ...(newer.upstreamUrl ? upstreamFields(newer) : upstreamFields(older)),
       buckets: mergeBuckets(older.buckets ?? [], newer.buckets ?? []),
     },

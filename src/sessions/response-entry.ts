@@ -1,4 +1,5 @@
 import { priceRequest } from '../pricing/price-request.js';
+import { clientKey } from '../state/client-keys.js';
 import { requestRole, type RequestRole } from './codex-requests.js';
 import type { PendingEntry } from './pending-sessions.js';
 import type { ResponseRecord } from './response-record.js';
@@ -24,11 +25,6 @@ export interface RecordedRequest {
   role: RequestRole;
 }
 
-function headerOf(headers: ResponseRecord['headers'] | undefined, name: string): string | undefined {
-  const value = headers?.[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 /** The session entry of a request, or undefined for one refused before it belonged to any conversation (no session). */
 export function entryOfResponse(record: ResponseRecord, context: EntryContext): RecordedRequest | undefined {
   if (record.status === 'error' && record.conversation === record.responseId) return undefined;
@@ -38,11 +34,12 @@ export function entryOfResponse(record: ResponseRecord, context: EntryContext): 
   const answered = record.status !== 'error';
   const stored = record.status === 'completed' || record.status === 'incomplete';
   const usage = record.usage ? usageFromResponses(record.usage) : emptyUsage();
-  const codex = headerOf(headers, 'thread-id') !== undefined;
+  const codex = headers['thread-id'] !== undefined;
   const role = requestRole(headers, items, record.conversation);
   const delta: SessionDelta = {
-    id: role.kind === 'subagent' ? role.root : record.conversation,
+    id: clientKey(record.clientName, role.kind === 'subagent' ? role.root : record.conversation),
     client: codex ? 'codex' : 'api',
+    ...(record.clientName !== undefined && { clientName: record.clientName }),
     title: role.kind === 'conversation' ? titleFromInput(items) : '',
     model: record.model,
     upstream: context.upstream,

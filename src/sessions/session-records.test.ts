@@ -5,6 +5,8 @@ import {
   compactSlice,
   cwdFromRequest,
   mergeRecord,
+  publicRecord,
+  shownId,
   titleFromInput,
   upstreamHostOf,
   usageFromResponses,
@@ -203,5 +205,22 @@ describe('the file format', () => {
     expect(parsed.kind === 'ok' && parsed.data.sessions).toEqual([
       expect.objectContaining({ id: 'ok', requests: 0, usage: { inputTokens: 5, outputTokens: 0, cachedTokens: 0, reasoningTokens: 0 } }),
     ]);
+  });
+});
+
+describe("a gateway client's session", () => {
+  it('is kept under its client, shown by its own id, and keeps its client through merges and the file', () => {
+    const created = mergeRecord(undefined, delta({ id: 'alice/thread-1', clientName: 'alice' }), undefined);
+    expect(created).toMatchObject({ id: 'alice/thread-1', clientName: 'alice' });
+    const merged = mergeRecord(created, delta({ id: 'alice/thread-1', clientName: 'alice', requests: 1 }), undefined);
+    expect(merged).toMatchObject({ clientName: 'alice', requests: 3 });
+    expect(shownId(merged)).toBe('thread-1');
+    expect(publicRecord(merged)).toMatchObject({ id: 'thread-1', clientName: 'alice' });
+    expect(parseSessionsFile(serializeSessionsFile({ version: 2, sessions: [merged] }))).toMatchObject({ kind: 'ok', data: { sessions: [{ id: 'alice/thread-1', clientName: 'alice' }] } });
+    // Without a client, nothing changes: no name, the id as it is (even one with a slash).
+    const plain = mergeRecord(undefined, delta({ id: 'team/thread' }), undefined);
+    expect(plain).not.toHaveProperty('clientName');
+    expect(shownId(plain)).toBe('team/thread');
+    expect(publicRecord(plain)).not.toHaveProperty('clientName');
   });
 });

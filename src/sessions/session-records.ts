@@ -29,9 +29,14 @@ export interface SessionStoreSlice {
 }
 
 export interface SessionRecord extends UpstreamSetting {
-  /** Codex's thread id (what `codex exec` prints as "session id"), else the previous_response_id chain root. */
+  /**
+   * Codex's thread id (what `codex exec` prints as "session id"), else the previous_response_id chain
+   * root; a gateway client's session is kept as `<clientName>/<that id>` (src/state/client-keys.ts).
+   */
   id: string;
   client: SessionClient;
+  /** The gateway client (the name of its `serve --tokens` token) whose session this is. */
+  clientName?: string;
   /** The first real user prompt (not Codex's environment_context), trimmed; '' until one is seen. */
   title: string;
   model: string;
@@ -64,6 +69,7 @@ export interface SessionDelta extends UpstreamSetting {
   id: string;
   /** Default: told by the id (a Codex thread id is a UUID). */
   client?: SessionClient;
+  clientName?: string;
   title: string;
   model: string;
   upstream: string;
@@ -78,6 +84,12 @@ export interface SessionDelta extends UpstreamSetting {
 }
 
 const CODEX_THREAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The id a session is known by: a gateway client's without the client's name its key starts with. */
+export function shownId(record: Pick<SessionRecord, 'id' | 'clientName'>): string {
+  const prefix = record.clientName === undefined ? undefined : `${record.clientName}/`;
+  return prefix !== undefined && record.id.startsWith(prefix) ? record.id.slice(prefix.length) : record.id;
+}
 
 /** Which client a session id comes from, for records that do not say: Codex thread ids are UUIDs. */
 export const clientOfId = (id: string): SessionClient => (CODEX_THREAD_ID.test(id) ? 'codex' : 'api');
@@ -233,6 +245,7 @@ export function mergeRecord(existing: SessionRecord | undefined, delta: SessionD
     return {
       id: delta.id,
       client: delta.client ?? clientOfId(delta.id),
+      ...(delta.clientName !== undefined && { clientName: delta.clientName }),
       title: delta.title,
       model: delta.model,
       upstream: delta.upstream,
@@ -252,6 +265,7 @@ export function mergeRecord(existing: SessionRecord | undefined, delta: SessionD
   return {
     id: existing.id,
     client: existing.client,
+    ...(existing.clientName !== undefined && { clientName: existing.clientName }),
     title: existing.title || delta.title,
     model: deltaIsNewer ? delta.model || existing.model : existing.model || delta.model,
     upstream: deltaIsNewer ? delta.upstream || existing.upstream : existing.upstream || delta.upstream,
@@ -376,8 +390,9 @@ export type PublicRecord = Omit<SessionRecord, 'store' | 'buckets'> & { costUsd:
 
 export function publicRecord(record: SessionRecord): PublicRecord {
   return {
-    id: record.id,
+    id: shownId(record),
     client: record.client,
+    ...(record.clientName !== undefined && { clientName: record.clientName }),
     title: record.title,
     model: record.model,
     upstream: record.upstream,

@@ -1,6 +1,6 @@
 import { UsageError } from '../output/usage-error.js';
 import { whyNotResumable } from './resumable.js';
-import type { SessionRecord } from './session-records.js';
+import { shownId, type SessionRecord } from './session-records.js';
 import type { SessionsBackend } from './sessions-backend.js';
 import { formatAge, formatTokens, formatUsd, oneLine, paint as loadPaint, printable, truncate, wantsColor, columns } from '../output/terminal-format.js';
 
@@ -30,11 +30,14 @@ export function resumeCommand(record: SessionRecord, shortId: string = record.id
   return reason ? { reason } : { command: `codex-bridge resume ${shortId}` };
 }
 
-/** An id, or a prefix of exactly one id. Exit 1 for none or several. */
+/**
+ * An id, or a prefix of exactly one id: the id shown, or a gateway client's session as
+ * `<client>/<id>`. Exit 1 for none or several.
+ */
 export function resolveSession(sessions: readonly SessionRecord[], query: string, file: string): SessionRecord {
-  const exact = sessions.find((session) => session.id === query);
-  if (exact) return exact;
-  const matches = query === '' ? [] : sessions.filter((session) => session.id.startsWith(query));
+  const exact = sessions.filter((session) => session.id === query || shownId(session) === query);
+  if (exact.length === 1) return exact[0];
+  const matches = exact.length > 1 || query === '' ? exact : sessions.filter((session) => session.id.startsWith(query) || shownId(session).startsWith(query));
   if (matches.length === 1) return matches[0];
   if (matches.length === 0) {
     throw new UsageError(`no session "${query}" in ${file} — codex-bridge sessions list shows them`, 1);
@@ -119,10 +122,10 @@ export async function list(ctx: SessionsCommandContext, flags: { json?: boolean;
   const { costOf } = await import('./session-usage.js');
   const { shortIds } = await import('./short-ids.js');
   const all = await readAll(ctx);
-  const short = shortIds(all.map((session) => session.id));
+  const short = shortIds(all.map(shownId));
   const sessions = flags.limit ? all.slice(0, flags.limit) : all;
   if (flags.json) {
-    ctx.out(`${JSON.stringify(sessions.map((session) => ({ ...publicRecord(session), shortId: short.get(session.id) })), null, 2)}\n`);
+    ctx.out(`${JSON.stringify(sessions.map((session) => ({ ...publicRecord(session), shortId: short.get(shownId(session)) })), null, 2)}\n`);
     return;
   }
   if (sessions.length === 0) {
@@ -136,7 +139,8 @@ export async function list(ctx: SessionsCommandContext, flags: { json?: boolean;
     if (cost.costUsd !== null && cost.unpricedRequests > 0) partlyPriced = true;
     const title = oneLine(session.title);
     return {
-      id: printable(short.get(session.id) ?? session.id),
+      id: printable(short.get(shownId(session))!),
+      client: printable(clientNamesOf(session).join(',')) || '-',
       age: formatAge(session.updatedAt, ctx.now),
       model: truncate(oneLine(session.model) || '-', 28),
       requests: String(session.requests),
@@ -147,8 +151,11 @@ export async function list(ctx: SessionsCommandContext, flags: { json?: boolean;
       untitled: !title,
     };
   });
-  const header = { id: 'ID', age: 'AGE', model: 'MODEL', requests: 'REQS', tokens: 'TOKENS', cost: 'COST', title: 'TITLE', untitled: false };
-  const lines = columns(['id', 'age', 'model', 'requests', 'tokens', 'cost', 'title'] as const, [header, ...rows], {
+  const header = { id: 'ID', client: 'CLIENT', age: 'AGE', model: 'MODEL', requests: 'REQS', tokens: 'TOKENS', cost: 'COST', title: 'TITLE', untitled: false };
+  // A gateway's sessions (serve --tokens) say whose they are.
+  const named = sessions.some((session) => clientNamesOf(session).length > 0);
+  const keys = named ? (['id', 'client', 'age', 'model', 'requests', 'tokens', 'cost', 'title'] as const) : (['id', 'age', 'model', 'requests', 'tokens', 'cost', 'title'] as const);
+  const lines = columns(keys, [header, ...rows], {
     right: ['age', 'requests', 'tokens', 'cost'],
     width: ctx.columns,
     style: (row, key, text) => (row === 0 ? c.bold(text) : key === 'title' && rows[row - 1].untitled ? c.dim(text) : text),
@@ -163,7 +170,7 @@ export async function show(ctx: SessionsCommandContext, query: string, flags: { 
   const { shortIds } = await import('./short-ids.js');
   const all = await readAll(ctx);
   const record = resolveSession(all, query, ctx.file);
-  const resume = resumeCommand(record, shortIds(all.map((session) => session.id)).get(record.id));
+  const resume = resumeCommand(record, shortIds(all.map(shownId)).get(shownId(record)));
   if (flags.json) {
     ctx.out(`${JSON.stringify({ ...publicRecord(record), resumeCommand: resume.command ?? null }, null, 2)}\n`);
     return;
@@ -173,7 +180,7 @@ export async function show(ctx: SessionsCommandContext, query: string, flags: { 
   const n = (value: number) => value.toLocaleString('en-US');
   const cost = costOf(record.buckets);
   const rows: Array<[string, string]> = [
-    ['id', printable(record.id)],
+    ['id', printable(shownId(record))],
     ['title', record.title ? record.title.split(/\r?\n/).map(printable).join(`\n${' '.repeat(10)}`) : '(no prompt seen)'],
     ['client', record.client === 'codex' ? 'Codex' : 'an API client (previous_response_id)'],
     ['model', oneLine(record.model) || '-'],
@@ -195,8 +202,14 @@ export async function show(ctx: SessionsCommandContext, query: string, flags: { 
 }
 
 function clientsOf(record: SessionRecord): Array<[string, string]> {
-  const names = [...new Set(record.buckets.map((bucket) => bucket.clientName).filter((name): name is string => name !== undefined))];
+  const names = clientNamesOf(record);
   return names.length > 0 ? [['clients', names.map(printable).join(', ')]] : [];
+}
+
+/** The gateway client whose session it is; for a record from before sessions had one, who made its requests. */
+function clientNamesOf(record: SessionRecord): string[] {
+  if (record.clientName !== undefined) return [record.clientName];
+  return [...new Set(record.buckets.map((bucket) => bucket.clientName).filter((name): name is string => name !== undefined))];
 }
 
 export async function remove(ctx: SessionsCommandContext, queries: string[]): Promise<void> {

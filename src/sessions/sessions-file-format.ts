@@ -69,6 +69,7 @@ export function parseRecord(value: unknown): SessionRecord | undefined {
   return {
     id: raw.id,
     client: raw.client === 'codex' || raw.client === 'api' ? raw.client : clientOfId(raw.id),
+    ...(typeof raw.clientName === 'string' && raw.clientName !== '' && { clientName: raw.clientName }),
     title: text(raw.title),
     model,
     upstream: text(raw.upstream),

@@ -21,6 +21,8 @@ interface Conversation {
   title: string;
   cwd: string | null;
   lastAt: number;
+  /** The gateway client it belongs to (serve --tokens): a title request only joins its own client's. */
+  clientName?: string;
 }
 
 export interface TitlePlacementOptions {
@@ -46,7 +48,7 @@ export class TitlePlacement {
   /** A request of a Codex conversation. */
   noteConversation(delta: SessionDelta): void {
     const seen = this.conversations.get(delta.id);
-    this.conversations.set(delta.id, { title: seen?.title || delta.title, cwd: seen?.cwd ?? delta.cwd, lastAt: delta.lastAt });
+    this.conversations.set(delta.id, { title: seen?.title || delta.title, cwd: seen?.cwd ?? delta.cwd, lastAt: delta.lastAt, clientName: delta.clientName });
   }
 
   wait(prompt: string, entry: PendingEntry): void {
@@ -96,19 +98,20 @@ export class TitlePlacement {
 
   private async learn(lately: Promise<SessionRecord[]>): Promise<void> {
     for (const r of await lately.catch(() => [])) {
-      if (r.client === 'codex' && !this.conversations.has(r.id)) this.conversations.set(r.id, { title: r.title, cwd: r.cwd, lastAt: Date.parse(r.updatedAt) });
+      if (r.client === 'codex' && !this.conversations.has(r.id)) this.conversations.set(r.id, { title: r.title, cwd: r.cwd, lastAt: Date.parse(r.updatedAt), clientName: r.clientName });
     }
     this.settle();
     this.options.placed();
   }
 
-  /** The conversation a title request belongs to: the newest one it quotes (else, with `latest`, the newest in its folder, else the newest). */
+  /** The conversation a title request belongs to: the newest of its client's that it quotes (else, with `latest`, the newest in its folder, else the newest). */
   private conversationFor(waiting: WaitingTitle, latest: boolean): string | undefined {
-    const cwd = waiting.entry.delta.cwd;
-    const sameFolder = [...this.conversations].filter(([, c]) => !cwd || !c.cwd || c.cwd === cwd);
+    const { cwd, clientName } = waiting.entry.delta;
+    const sameClient = [...this.conversations].filter(([, c]) => c.clientName === clientName);
+    const sameFolder = sameClient.filter(([, c]) => !cwd || !c.cwd || c.cwd === cwd);
     const newest = (list: typeof sameFolder) => list.sort((a, b) => b[1].lastAt - a[1].lastAt)[0]?.[0];
     const quoted = newest(sameFolder.filter(([, c]) => titleMatches(c.title, waiting.prompt)));
     if (quoted || !latest) return quoted;
-    return newest(sameFolder) ?? newest([...this.conversations]);
+    return newest(sameFolder) ?? newest(sameClient);
   }
 }

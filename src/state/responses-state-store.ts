@@ -27,6 +27,12 @@ export interface ConversationObject {
 }
 
 export interface ResponsesStateStore {
+  /**
+   * The store as the client named `clientName` sees it (`serve --tokens`): only what that client
+   * created, anything else answered as an id that does not exist. Without a name, the store itself.
+   */
+  forClient(clientName: string | undefined): ResponsesStateStore;
+
   saveResponse(kept: KeptResponse): Promise<void>;
   getResponse(id: string): Promise<KeptResponse | undefined>;
   /** False if there was no such response. */

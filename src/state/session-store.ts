@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ResponsesInputItem, ResponsesOutputItem } from '../translate/types.js';
 import type { ReasoningLookup } from '../translate/convert-to-chat-messages.js';
+import { clientKey, viewFor } from './client-keys.js';
 
 // What the bridge remembers between requests (the seed's design, from the Rust codex-relay):
 // - response id → the items that response added, chained by parent id, so `previous_response_id`
@@ -81,6 +82,11 @@ export function reasoningEntries(output: readonly ResponsesOutputItem[]): Map<st
  * (src/sessions/redis/). Methods answer at once or with a promise.
  */
 export interface ConversationMemory {
+  /**
+   * The chains and reasoning of the client named `clientName` (`serve --tokens`): another client's
+   * response ids and conversations are unknown to it. Without a name, the memory itself.
+   */
+  forClient(clientName: string | undefined): ConversationMemory;
   /** Kept where other processes read it: the server waits for a turn's writes before its response ends. */
   readonly shared?: boolean;
   /** Throws StoreUnavailableError while a shared store cannot take writes. */
@@ -104,9 +110,16 @@ export class SessionStore implements ConversationMemory {
   onChange?: () => void;
   /** Set while saved data is still being loaded; lookups that miss can wait for it. */
   pendingLoad?: Promise<unknown>;
+  private readonly views = new Map<string, ConversationMemory>();
 
   constructor(options: SessionStoreOptions = {}) {
     this.limits = { maxResponses: 5_000, maxConversations: 1_000, maxReasoningPerConversation: 4_000, ...options };
+  }
+
+  /** A client's view keeps its response ids and conversations here under its name (client-keys.ts), as the sessions file does. */
+  forClient(clientName: string | undefined): ConversationMemory {
+    if (clientName === undefined) return this;
+    return viewFor(this.views, clientName, () => new ClientSessionStore(this, clientName));
   }
 
   conversationOf(responseId: string): string | undefined {
@@ -191,13 +204,6 @@ export class SessionStore implements ConversationMemory {
     return true;
   }
 
-  /** Drops everything kept for one conversation. */
-  forgetConversation(conversation: string): void {
-    this.reasoning.delete(conversation);
-    for (const [id, stored] of this.responses) if (stored.conversation === conversation) this.responses.delete(id);
-    this.onChange?.();
-  }
-
   /** The data of some conversations (all when omitted), for the sessions file. */
   toJSON(conversations?: Set<string>): SessionStoreData {
     const include = (conversation: string) => !conversations || conversations.has(conversation);
@@ -220,5 +226,44 @@ export class SessionStore implements ConversationMemory {
       const target = this.conversationReasoning(conversation, true)!;
       for (const [key, text] of Object.entries(entries)) if (!target.has(key) && typeof text === 'string') target.set(key, text);
     }
+  }
+}
+
+/** One client's view of a SessionStore: every id and conversation under the client's name. */
+class ClientSessionStore implements ConversationMemory {
+  constructor(
+    private readonly all: SessionStore,
+    private readonly clientName: string,
+  ) {}
+
+  private own(id: string): string {
+    return clientKey(this.clientName, id);
+  }
+
+  forClient(clientName: string | undefined): ConversationMemory {
+    return this.all.forClient(clientName);
+  }
+
+  async chain(responseId: string): Promise<{ items: ResponsesInputItem[]; conversation: string } | undefined> {
+    const found = await this.all.chain(this.own(responseId));
+    // Kept as `<name>/<conversation>`: the client knows it without its name.
+    return found && { items: found.items, conversation: found.conversation.slice(this.clientName.length + 1) };
+  }
+
+  withReasoning<T>(conversation: string, convert: (lookup: ReasoningLookup) => T): T {
+    return this.all.withReasoning(this.own(conversation), convert);
+  }
+
+  recordResponse(response: StoredResponse): void {
+    const { parentId, ...rest } = response;
+    this.all.recordResponse({ ...rest, id: this.own(response.id), conversation: this.own(response.conversation), ...(parentId !== undefined && { parentId: this.own(parentId) }) });
+  }
+
+  rememberReasoning(conversation: string, output: readonly ResponsesOutputItem[]): void {
+    this.all.rememberReasoning(this.own(conversation), output);
+  }
+
+  forgetResponse(id: string): boolean {
+    return this.all.forgetResponse(this.own(id));
   }
 }

@@ -34,3 +34,20 @@ describe('stored items', () => {
     expect(() => resolveItemReferences(input, new Map())).toThrowError("Item with id 'msg_a' not found.");
   });
 });
+
+describe('what is an item reference', () => {
+  it('is an item_reference, or an object with nothing but an id: never an item with a type or a role', () => {
+    const stored: ResponsesStoredItem = { id: 'msg_a', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'kept' }] };
+    const input = [
+      { id: 'msg_a' },
+      { type: 'item_reference', id: 'msg_a' },
+      { role: 'user' as const, content: 'no type, an id', id: 'msg_b' },
+      { type: 'function_call_output', call_id: 'c1', output: 'no role, an id', id: 'fco_1' },
+      { type: 'message', role: 'user' as const, content: 'neither', id: 'msg_c' },
+    ];
+    expect(referencedItemIds(input)).toEqual(['msg_a', 'msg_a']);
+    expect(resolveItemReferences(input as never, new Map([['msg_a', stored]]))).toEqual([stored, stored, ...input.slice(2)]);
+    // An object without an id names nothing: it is left to the translation to refuse.
+    expect(referencedItemIds([{}, { id: 42 }])).toEqual([]);
+  });
+});

@@ -45,6 +45,12 @@ describe('stored responses', () => {
     expect(texts(rest.json)).toEqual(['a']);
     expect(rest.json.has_more).toBe(false);
     expect((await call(harness, 'GET', `/responses/${created.json.id}/input_items?order=asc`)).json.data.length).toBe(3);
+    // A page that ends exactly at the last item has no more after it, in either order.
+    expect((await call(harness, 'GET', `/responses/${created.json.id}/input_items?limit=3`)).json).toMatchObject({ has_more: false, first_id: newest.json.first_id });
+    expect((await call(harness, 'GET', `/responses/${created.json.id}/input_items?limit=1&order=asc&after=${rest.json.last_id}`)).json).toMatchObject({ has_more: true });
+    expect((await call(harness, 'GET', `/responses/${created.json.id}/input_items?limit=2&order=asc&after=${rest.json.last_id}`)).json).toMatchObject({ has_more: false, last_id: newest.json.first_id });
+    expect((await call(harness, 'GET', `/responses/${created.json.id}/input_items?limit=100`)).json.data.length).toBe(3);
+    expect((await call(harness, 'GET', `/responses/${created.json.id}/input_items?limit=101`)).status).toBe(400);
     expect((await call(harness, 'GET', `/responses/${created.json.id}/input_items?limit=0`)).status).toBe(400);
     expect((await call(harness, 'GET', `/responses/${created.json.id}/input_items?after=msg_nope`)).status).toBe(400);
   });
@@ -75,6 +81,31 @@ describe('conversations', () => {
     expect(harness.upstream.requests).toHaveLength(0);
   });
 
+  it('takes metadata of at most 16 keys of at most 64 characters, values of at most 512, as api.openai.com does', async () => {
+    const harness = await start({ turns: scriptedModel() });
+    const keys = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
+    const full = { ...keys(15), ['k'.repeat(64)]: 'v'.repeat(512) };
+    const created = await call(harness, 'POST', '/conversations', { metadata: full });
+    expect(created).toMatchObject({ status: 200, json: { metadata: full } });
+    expect((await call(harness, 'POST', `/conversations/${created.json.id}`, { metadata: keys(16) })).json.metadata).toEqual(keys(16));
+    for (const metadata of [keys(17), { ['k'.repeat(65)]: 'v' }, { k: 'v'.repeat(513) }, { k: 1 }, ['v'], 'v']) {
+      const refused = await call(harness, 'POST', '/conversations', { metadata });
+      expect(refused.status, JSON.stringify(metadata).slice(0, 40)).toBe(400);
+      expect(refused.json.error.message).toMatch(/^Invalid 'metadata/);
+      expect((await call(harness, 'POST', `/conversations/${created.json.id}`, { metadata })).status).toBe(400);
+    }
+    expect(harness.upstream.requests).toHaveLength(0);
+  });
+
+  it('pages conversation items with has_more exact at the boundary', async () => {
+    const harness = await start({ turns: scriptedModel() });
+    const conversation = (await call(harness, 'POST', '/conversations', { items: [user('1'), user('2')] })).json;
+    expect((await call(harness, 'GET', `/conversations/${conversation.id}/items?limit=2`)).json).toMatchObject({ has_more: false });
+    expect((await call(harness, 'GET', `/conversations/${conversation.id}/items?limit=1`)).json).toMatchObject({ has_more: true });
+    await call(harness, 'POST', `/conversations/${conversation.id}/items`, { items: [user('3')] });
+    expect((await call(harness, 'GET', `/conversations/${conversation.id}/items?limit=2`)).json).toMatchObject({ has_more: true });
+  });
+
   it('reads and deletes single items, and takes a conversation as {id}', async () => {
     const harness = await start({ turns: scriptedModel() });
     const conversation = (await call(harness, 'POST', '/conversations', { items: [user('first')] })).json;
@@ -86,11 +117,17 @@ describe('conversations', () => {
     expect((await call(harness, 'DELETE', `/conversations/${conversation.id}/items/${items[0].id}`)).json).toMatchObject({ id: conversation.id, object: 'conversation' });
     expect((await call(harness, 'GET', `/conversations/${conversation.id}/items/${items[0].id}`)).status).toBe(404);
     expect((await call(harness, 'DELETE', `/conversations/${conversation.id}/items/${items[0].id}`)).status).toBe(404);
-    // A stored item can be referred to from another request.
+    // A stored item can be referred to from another request, by an item_reference or a bare {id}.
     await call(harness, 'POST', '/responses', { model: 'mock-model', input: [{ type: 'item_reference', id: items[2].id }, user('third')] });
     expect(harness.upstream.requests.at(-1)!.body.messages).toEqual([
       { role: 'assistant', content: 'Echo: second' },
       { role: 'user', content: 'third' },
+    ]);
+    await call(harness, 'POST', '/responses', { model: 'mock-model', input: [{ id: items[1].id }, { id: items[2].id }, user('fourth')] });
+    expect(harness.upstream.requests.at(-1)!.body.messages).toEqual([
+      { role: 'user', content: 'second' },
+      { role: 'assistant', content: 'Echo: second' },
+      { role: 'user', content: 'fourth' },
     ]);
   });
 });

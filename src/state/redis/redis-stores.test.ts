@@ -3,13 +3,14 @@ import { assistantTurn } from '../../../test/helpers/output-items.js';
 import { Redis } from 'ioredis';
 import { startRedisServer, type RedisServer } from '../../../test/helpers/redis-server.js';
 import { tempDirsPerTest } from '../../../test/helpers/temp-dirs.js';
-import { conversation, itKeepsWhatAResponsesStateStorePromises, kept, message } from '../../../test/helpers/responses-state-store-contract.js';
+import { conversation, itKeepsEachClientsStateToItself, itKeepsWhatAResponsesStateStorePromises, kept, message } from '../../../test/helpers/responses-state-store-contract.js';
 import { mergeRecord, emptyUsage } from '../../sessions/session-records.js';
 import { NewerSchemaError } from '../../sessions/sessions-backend.js';
 import { StoreUnavailableError } from '../../storage/store-unavailable.js';
 import { BoundedKind, DEFAULT_LIMITS } from '../../storage/bounded-kinds.js';
 import { RedisConnection } from '../../storage/redis-connection.js';
 import { RedisConversationMemory } from './redis-conversation-memory.js';
+import { itKeepsEachClientsMemoryToItself, itKeepsWhatAConversationMemoryPromises } from '../../../test/helpers/conversation-memory-contract.js';
 import { RedisSessionsBackend } from '../../sessions/redis-sessions-backend.js';
 import { RedisStateStore } from './redis-state-store.js';
 import { parseStoreUrl } from '../../storage/store-url.js';
@@ -62,9 +63,10 @@ describe('parseStoreUrl', () => {
 });
 
 describe('RedisStateStore', () => {
-  itKeepsWhatAResponsesStateStorePromises(
-    ({ maxConversations }) => new RedisStateStore(connect(), maxConversations ? { conversations: { ...DEFAULT_LIMITS.conversations, maxCount: maxConversations } } : undefined),
-  );
+  const makeStore = ({ maxConversations }: { maxConversations?: number }) =>
+    new RedisStateStore(connect(), maxConversations ? { conversations: { ...DEFAULT_LIMITS.conversations, maxCount: maxConversations } } : undefined);
+  itKeepsWhatAResponsesStateStorePromises(makeStore);
+  itKeepsEachClientsStateToItself(makeStore);
 
   it('evicts the oldest responses beyond its count and beyond its size, never the one just kept', async () => {
     const connection = connect();
@@ -80,6 +82,66 @@ describe('RedisStateStore', () => {
     expect(await bySize.getResponse('resp_b')).toBeUndefined();
     expect(await bySize.getResponse('resp_c')).toBeUndefined();
     expect(await bySize.getResponse('resp_big')).toBeDefined();
+  });
+
+  it('leaves a conversation deleted between reading and writing its metadata deleted', async () => {
+    const store = new RedisStateStore(connect());
+    await store.createConversation(conversation('conv_race'), []);
+    const admin = new Redis(redis.url);
+    const read = store.getConversation.bind(store);
+    // Another replica deletes it right after this one read it.
+    store.getConversation = async (id) => {
+      const found = await read(id);
+      await admin.del('codex-bridge:conversation:conv_race');
+      return found;
+    };
+    expect(await store.updateConversation('conv_race', { topic: 'late' })).toBeUndefined();
+    expect(await admin.exists('codex-bridge:conversation:conv_race')).toBe(0);
+    admin.disconnect();
+  });
+
+  it('keeps its keys as they were without named clients, and puts a named client before every id', async () => {
+    const store = new RedisStateStore(connect());
+    await store.saveResponse(kept('resp_plain', [message('msg_plain', 'x')]));
+    await store.forClient('alice').createConversation(conversation('conv_named'), [message('msg_named', 'y')]);
+    const admin = new Redis(redis.url);
+    const keys = (await admin.keys('codex-bridge:*')).filter((key) => !/^codex-bridge:(index|sizes|ack):/.test(key)).sort();
+    expect(keys).toEqual([
+      'codex-bridge:conversation:alice/conv_named',
+      'codex-bridge:conversation:alice/conv_named:items',
+      'codex-bridge:item:alice/msg_named',
+      'codex-bridge:item:msg_out_resp_plain',
+      'codex-bridge:item:msg_plain',
+      'codex-bridge:response:resp_plain',
+    ]);
+    expect(await admin.zrange('codex-bridge:index:conversations', 0, -1)).toEqual(['alice/conv_named']);
+    admin.disconnect();
+  });
+
+  it('counts each response and conversation at its size as it grows and shrinks, and a read keeps a conversation as long again', async () => {
+    const store = new RedisStateStore(connect()).forClient('alice');
+    const admin = new Redis(redis.url);
+    const size = (kind: string, id: string) => admin.hget(`codex-bridge:sizes:${kind}`, id).then(Number);
+    const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+    const response = kept('resp_sized', [message('msg_r', 'é'.repeat(10))]);
+    // Written again, counted once.
+    await store.saveResponse(response);
+    await store.saveResponse(response);
+    expect(await size('responses', 'alice/resp_sized')).toBe(bytes(response));
+    await store.createConversation(conversation('conv_sized'), [message('msg_0', 'replaced')]);
+    const [first, second, third] = [message('msg_1', 'one'), message('msg_2', 'twö'), message('msg_3', 'three')];
+    await store.createConversation(conversation('conv_sized'), [first, second]);
+    expect(await size('conversations', 'alice/conv_sized')).toBe(bytes(conversation('conv_sized')) + bytes(first) + bytes(second));
+    await store.appendConversationItems('conv_sized', [third]);
+    expect(await size('conversations', 'alice/conv_sized')).toBe(bytes(conversation('conv_sized')) + bytes(first) + bytes(second) + bytes(third));
+    await store.deleteConversationItem('conv_sized', 'msg_2');
+    const total = bytes(conversation('conv_sized')) + bytes(first) + bytes(third);
+    expect(await size('conversations', 'alice/conv_sized')).toBe(total);
+    expect(await admin.hget('codex-bridge:sizes:conversations', '#total')).toBe(String(total));
+    await admin.pexpire('codex-bridge:conversation:alice/conv_sized:items', 60_000);
+    await store.getConversation('conv_sized');
+    expect(await admin.pttl('codex-bridge:conversation:alice/conv_sized:items')).toBeGreaterThan(29 * 86_400_000);
+    admin.disconnect();
   });
 
   it('gives every key an expiry', async () => {
@@ -102,21 +164,11 @@ describe('RedisStateStore', () => {
 });
 
 describe('RedisConversationMemory', () => {
+  itKeepsWhatAConversationMemoryPromises(() => new RedisConversationMemory(connect()));
+  itKeepsEachClientsMemoryToItself(() => new RedisConversationMemory(connect()));
+
   const user = (text: string) => ({ type: 'message' as const, role: 'user' as const, content: text });
   const assistant = (text: string) => ({ type: 'message' as const, role: 'assistant' as const, content: [{ type: 'output_text' as const, text }] });
-
-  it('walks a previous_response_id chain in one script, and loses it with any link', async () => {
-    const memory = new RedisConversationMemory(connect());
-    await memory.recordResponse({ id: 'r1', conversation: 'c', items: [user('a'), assistant('b')] });
-    await memory.recordResponse({ id: 'r2', conversation: 'c', parentId: 'r1', items: [user('c'), assistant('d')] });
-    await memory.recordResponse({ id: 'r3', conversation: 'c', parentId: 'r2', items: [user('e')] });
-    expect(await memory.chain('r3')).toEqual({ conversation: 'c', items: [user('a'), assistant('b'), user('c'), assistant('d'), user('e')] });
-    expect(await memory.chain('nope')).toBeUndefined();
-    expect(await memory.forgetResponse('r2')).toBe(true);
-    expect(await memory.forgetResponse('r2')).toBe(false);
-    expect(await memory.chain('r3')).toBeUndefined();
-    expect(await memory.chain('r1')).toMatchObject({ conversation: 'c' });
-  });
 
   it('translates again with the reasoning a turn asked for, scoped by conversation', async () => {
     const memory = new RedisConversationMemory(connect());
@@ -129,11 +181,37 @@ describe('RedisConversationMemory', () => {
     });
     expect(result).toBe('r-s1');
     expect(passes).toEqual([undefined, 'r-s1']);
-    expect(await memory.withReasoning('s2', (lookup) => lookup.byCallId('call_1'))).toBeUndefined();
+    // Asked, but nothing kept: one translation.
+    passes.length = 0;
+    expect(await memory.withReasoning('s2', (lookup) => passes.push(lookup.byCallId('call_1')))).toBe(1);
+    expect(passes).toEqual([undefined]);
     // Nothing asked: one translation, no round trip.
     let calls = 0;
     await memory.withReasoning('s1', () => calls++);
     expect(calls).toBe(1);
+  });
+
+  it("gives a client's view what the server asks of a shared store", async () => {
+    const memory = new RedisConversationMemory(connect());
+    // Shared: a streamed response to any client ends only once its turn is written.
+    expect(memory.shared).toBe(true);
+    expect(memory.forClient('alice').shared).toBe(true);
+    await expect(memory.forClient('alice').ensureAvailable!()).resolves.toBeUndefined();
+  });
+
+  it('counts each entry of chains and reasoning at its size, and keeps no reasoning where there is none', async () => {
+    const memory = new RedisConversationMemory(connect()).forClient('alice');
+    const items = [{ type: 'message' as const, role: 'user' as const, content: 'hello' }];
+    await memory.recordResponse({ id: 'r1', conversation: 'c', items });
+    await memory.recordResponse({ id: 'r1', conversation: 'c', items });
+    await memory.rememberReasoning('c', assistantTurn({ reasoning: 'because', text: 'Done.' }));
+    await memory.rememberReasoning('empty', assistantTurn({ text: 'no reasoning' }));
+    const admin = new Redis(redis.url);
+    expect(await admin.hget('codex-bridge:sizes:chains', 'alice/r1')).toBe(String(JSON.stringify(items).length));
+    const field = (await admin.hkeys('codex-bridge:reasoning:alice/c')).find((key) => key.startsWith('t:'))!;
+    expect(await admin.hget('codex-bridge:sizes:reasoning', 'alice/c')).toBe(String(field.length + 'because'.length));
+    expect(await admin.exists('codex-bridge:reasoning:alice/empty')).toBe(0);
+    admin.disconnect();
   });
 
   it('keeps at most its number of reasoning entries per conversation', async () => {
@@ -221,6 +299,27 @@ describe('recorders of replicas sharing the store', () => {
     await replicaA.close();
     await replicaB.close();
   });
+
+  it("puts no gateway client's title or sub-agent request into another client's conversation", async () => {
+    const conversation = '01a70000-0000-7000-8000-000000000011';
+    const title = '01a70000-0000-7000-8000-000000000012';
+    const subagent = '01a70000-0000-7000-8000-000000000013';
+    const backend = new RedisSessionsBackend(connect());
+    const recorder = await openSessionRecorder({ upstreamHost: 'h', backend, flushDelayMs: 0 });
+    recorder.onResponse({ ...record(conversation, 'Fix the flaky test', 'user'), clientName: 'alice' });
+    // bob quotes her prompt in a title request, and names her thread as his sub-agent's root.
+    recorder.onResponse({ ...record(title, 'Generate a concise, single-line task title.\nUser prompt:\nFix the flaky test', 'thread_title'), clientName: 'bob' });
+    const child = record(subagent, 'help', 'subagent');
+    recorder.onResponse({ ...child, headers: { ...child.headers, 'session-id': conversation, 'x-codex-parent-thread-id': conversation }, clientName: 'bob' });
+    await recorder.close();
+    const records = (await backend.list()).map((s) => [s.id, s.clientName, s.requests]).sort();
+    expect(records).toEqual([
+      [`alice/${conversation}`, 'alice', 1],
+      [`bob/${conversation}`, 'bob', 1],
+      [`bob/${title}`, 'bob', 1],
+    ]);
+    await backend.close();
+  });
 });
 
 describe('a Redis that goes away', () => {
@@ -233,11 +332,37 @@ describe('a Redis that goes away', () => {
     const started = Date.now();
     await expect(store.getResponse('resp_kept')).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(store.getResponse('resp_kept')).rejects.toThrow(/the state store redis:\/\/127\.0\.0\.1:\d+\/0 is unavailable/);
+    // A client's view says so before the upstream is paid; its side channel goes on without the store, saying so.
+    const logged: string[] = [];
+    const memory = new RedisConversationMemory(connection, { log: (line) => logged.push(line) }).forClient('alice');
+    await expect.poll(() => connection.ready).toBe(false);
+    await expect(memory.ensureAvailable!()).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(await memory.withReasoning('thread-1', (lookup) => lookup.byAssistantText('Done.') ?? 'translated without it')).toBe('translated without it');
+    expect(logged).toEqual([expect.stringMatching(/^reasoning of conversation thread-1 not looked up: the state store .* is unavailable/)]);
     expect(Date.now() - started).toBeLessThan(1_000);
     await redis.start();
     await expect.poll(() => connection.ready, { timeout: 10_000 }).toBe(true);
     expect((await store.getResponse('resp_kept'))?.response.id).toBe('resp_kept');
     expect(warnings).toEqual([expect.stringMatching(/is unreachable .* get 503 until it is back$/), expect.stringMatching(/is reachable again$/)]);
+  });
+
+  it('never evicts the entry just written, even when a replica with a slower clock makes it the oldest', async () => {
+    const kind = new BoundedKind('responses', { ...DEFAULT_LIMITS.responses, maxBytes: 100 });
+    const ahead = connect();
+    const behind = connect();
+    const write = (connection: RedisConnection, id: string, at: number) =>
+      connection.exec((multi) => connection.bounded(multi.set(kind.key(id), 'x'), kind, 'set', id, 60, at));
+    const now = Date.now();
+    expect(await write(ahead, 'resp_ahead', now)).toEqual(['OK', 0]);
+    // Written after, dated before: the oldest in the index, and the one just kept.
+    expect(await write(behind, 'resp_behind', now - 10_000)).toEqual(['OK', 0]);
+    const admin = new Redis(redis.url);
+    expect(await admin.exists(kind.key('resp_behind'), kind.key('resp_ahead'))).toBe(2);
+    // The next write brings the kind within its size, oldest first.
+    expect(await write(ahead, 'resp_next', now + 1)).toEqual(['OK', 2]);
+    expect(await admin.zrange(kind.index, 0, -1)).toEqual(['resp_next']);
+    expect(await admin.hget(kind.sizes, '#total')).toBe('60');
+    admin.disconnect();
   });
 
   it('names the kinds it bounds by their keys', () => {
