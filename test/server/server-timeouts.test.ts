@@ -2,7 +2,6 @@
 // idle bound in readRequestBody), shrunk from seconds to a few seconds so that this runs quickly:
 // what a slow or silent client is allowed, and that nothing a real client does is ever cut.
 import { execFileSync } from 'node:child_process';
-import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { startBridgeServer, type BridgeServer } from '../../src/server/create-br
 import { normalizeBridgeOptions } from '../../src/server/bridge-options.js';
 import type { UpstreamClient, UpstreamReply, UpstreamStreamEvent } from '../../src/server/upstream-types.js';
 import { SessionStore } from '../../src/state/session-store.js';
+import { rawPost } from '../helpers/raw-post.js';
 
 const TOKEN = 'bridge-token-for-timeout-tests';
 const HEADERS_MS = 2_000;
@@ -67,30 +67,11 @@ async function start(silenceMs = 0): Promise<BridgeServer> {
 const turn = (stream: boolean) => JSON.stringify({ model: 'test-model', input: 'hello', stream });
 
 /** A streamed turn on a fresh connection: its status, the SSE text, and how long it took. */
-function realTurn(port: number): Promise<{ status: number; text: string; ms: number }> {
+async function realTurn(port: number): Promise<{ status: number; text: string; ms: number }> {
   const started = performance.now();
-  const body = turn(true);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/v1/responses',
-        agent: false,
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text, ms: performance.now() - started }));
-        res.on('error', reject);
-      },
-    );
-    req.setTimeout(30_000, () => req.destroy(new Error('a real request got no answer within 30 s')));
-    req.on('error', reject);
-    req.end(body);
-  });
+  const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+  const reply = await rawPost({ port, path: '/v1/responses', body: Buffer.from(turn(true)), headers, agent: false, timeoutMs: 30_000 });
+  return { status: reply.status, text: reply.text, ms: performance.now() - started };
 }
 
 /** `count` turns, `concurrency` at a time; their latencies, in ms. */
