@@ -47,17 +47,11 @@ function upstream(silenceMs = 0): UpstreamClient {
   };
 }
 
-async function start(silenceMs = 0): Promise<BridgeServer> {
+/** A bridge with the bounds above (`defaults`: with the ones `serve` and `run` use). */
+async function start(silenceMs = 0, defaults = false): Promise<BridgeServer> {
+  const bounds = { requestHeadersTimeoutMs: HEADERS_MS, requestBodyIdleTimeoutMs: BODY_IDLE_MS, connectionIdleTimeoutMs: CONNECTION_IDLE_MS };
   const bridge = await startBridgeServer(
-    normalizeBridgeOptions({
-      upstream: 'https://api.example.com/v1',
-      model: 'test-model',
-      token: TOKEN,
-      keepAliveMs: 200,
-      requestHeadersTimeoutMs: HEADERS_MS,
-      requestBodyIdleTimeoutMs: BODY_IDLE_MS,
-      connectionIdleTimeoutMs: CONNECTION_IDLE_MS,
-    }),
+    normalizeBridgeOptions({ upstream: 'https://api.example.com/v1', model: 'test-model', token: TOKEN, keepAliveMs: 200, ...(defaults ? {} : bounds) }),
     { upstream: upstream(silenceMs), store: new SessionStore() },
   );
   bridges.push(bridge);
@@ -300,6 +294,14 @@ function opened(port: number): Promise<Socket> {
 
 // Each on a bridge of its own, at the same time: most of their time is waiting.
 describe.concurrent('what the bounds leave alone', () => {
+  it('by default an idle connection is kept 75 s, and says so', async () => {
+    const { port } = await start(0, true);
+    const socket = await opened(port);
+    const reply = await rawExchange(socket, `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`, /\{"ok":true\}/);
+    expect(reply).toMatch(/^keep-alive: timeout=75\r$/im);
+    socket.destroy();
+  });
+
   it('a keep-alive connection is reused before its bound, and closed quietly after it', async () => {
     const { port } = await start();
     const socket = await opened(port);
