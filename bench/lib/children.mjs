@@ -50,8 +50,8 @@ export async function startProcess(file, { env = {}, execArgv = [], timeoutMs = 
       await ask('delay-start');
     },
     async delay() {
-      const { p50, p99, max, samples } = await ask('delay');
-      return { p50, p99, max, samples };
+      const { p50, p99, max, samples, gc } = await ask('delay');
+      return { p50, p99, max, samples, gc };
     },
     /** CPU time (user + system) the process has used so far, in ms. */
     async cpuMs() {

@@ -124,10 +124,11 @@ async function throughput(clients, conversations, ms) {
 
 /**
  * `streams` slots, each sending one paced Codex turn after another to the replicas in turn, their
- * first starts spread over one stream's length; once all are in flight, each replica's event-loop
- * delay over `ms`. Resolves with the replicas' delays and the streams that completed meanwhile.
+ * first starts spread over one stream's length; once all are in flight, the event-loop delay of
+ * each replica, and of an idle process alongside, over `ms`. Resolves with those delays, the CPU
+ * each process used meanwhile (% of one core), and the streams that completed.
  */
-async function delayUnderStreams(clients, replicas, streams, ms) {
+async function delayUnderStreams(clients, replicas, idle, processes, streams, ms) {
   let measuring = true;
   let completed = 0;
   const failures = [];
@@ -144,15 +145,24 @@ async function delayUnderStreams(clients, replicas, streams, ms) {
   };
   const slots = Array.from({ length: streams }, (_, i) => slot(i));
   await new Promise((resolve) => setTimeout(resolve, PACED_STREAM_MS));
-  await Promise.all(replicas.map((replica) => replica.delayStart()));
+  await Promise.all([...replicas, idle].map((child) => child.delayStart()));
   const before = completed;
+  const cpuBefore = processes.map(([, pid]) => cpuMsOf(pid));
+  const clientBefore = process.cpuUsage();
+  const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(ms, deadline - performance.now()))));
-  const delays = await Promise.all(replicas.map((replica) => replica.delay()));
+  const [idleDelay, ...delays] = await Promise.all([idle, ...replicas].map((child) => child.delay()));
+  const wall = performance.now() - started;
+  const clientUsed = process.cpuUsage(clientBefore);
+  const cpuPercent = Object.fromEntries([
+    ...processes.map(([label, pid], i) => [label, Math.round(((cpuMsOf(pid) - cpuBefore[i]) / wall) * 100)]),
+    ['client', Math.round(((clientUsed.user + clientUsed.system) / 1000 / wall) * 100)],
+  ]);
   const during = completed - before;
   measuring = false;
   await Promise.all(slots);
   if (failures.length) throw new Error(`${failures.length} of the ${streams} streams failed, e.g. ${failures[0]}`);
-  return { delays, completed: during };
+  return { delays, idleDelay, cpuPercent, completed: during };
 }
 
 export async function benchStore() {
@@ -231,16 +241,30 @@ export async function benchStore() {
 
     // Event-loop delay with many streams in flight, through pools that can hold them all.
     const wide = [replicaClient(shared.origin, streams), replicaClient(second.origin, streams)];
+    const idle = await startProcess(path.join(BENCH, 'lib/idle-process.mjs'));
+    const processes = [
+      ['replica 1', shared.pid],
+      ['replica 2', second.pid],
+      ['redis', redis.pid],
+      ['mock', mock.pid],
+    ];
     let inFlight;
     try {
-      inFlight = await delayUnderStreams(wide, [shared, second], streams, seconds * 1000);
+      inFlight = await delayUnderStreams(wide, [shared, second], idle, processes, streams, seconds * 1000);
     } finally {
       await Promise.all(wide.map((client) => client.close()));
+      await idle.stop();
     }
     figure('storeEventLoopDelayP99Ms', {
       label: `event-loop delay p99, two replicas with --store, ${streams} Codex streams in flight (the worse replica)`,
       unit: 'ms',
       value: Math.max(...inFlight.delays.map((delay) => delay.p99)),
+      target: null,
+    });
+    figure('storeEventLoopDelayIdleP99Ms', {
+      label: '  the same, of an idle process alongside (what the machine adds: other processes on the cores)',
+      unit: 'ms',
+      value: inFlight.idleDelay.p99,
       target: null,
     });
     details.store = {
@@ -252,11 +276,17 @@ export async function benchStore() {
       seconds,
       model: MODEL,
       redis: 'appendonly yes, appendfsync everysec',
-      streamsInFlight: { streams, model: PACED_MODEL, completed: inFlight.completed, eventLoopDelayMs: inFlight.delays },
+      streamsInFlight: {
+        streams,
+        model: PACED_MODEL,
+        completed: inFlight.completed,
+        eventLoopDelayMs: { replicas: inFlight.delays, idle: inFlight.idleDelay },
+        cpuPercent: inFlight.cpuPercent,
+      },
     };
     log(`store: API turn p50 local ${s.local.api.p50.toFixed(2)} / store ${s.shared.api.p50.toFixed(2)} ms; rps local ${rps.local.toFixed(0)}, one ${rps.one.toFixed(0)}, two ${rps.two.toFixed(0)}`);
     log(`store: CPU % of one core during each: ${JSON.stringify(cpu)}`);
-    log(`store: ${streams} streams in flight, ${inFlight.completed} completed in ${seconds} s; event-loop delay per replica ${JSON.stringify(inFlight.delays)}`);
+    log(`store: ${streams} streams in flight, ${inFlight.completed} completed in ${seconds} s; event-loop delay per replica ${JSON.stringify(inFlight.delays)}, idle process ${JSON.stringify(inFlight.idleDelay)}; CPU % ${JSON.stringify(inFlight.cpuPercent)}`);
   } finally {
     await Promise.all(Object.values(clients).map((client) => client.close()));
     await Promise.all([local.stop(), shared.stop(), second.stop()]);
