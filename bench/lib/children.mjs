@@ -45,6 +45,14 @@ export async function startProcess(file, { env = {}, execArgv = [], timeoutMs = 
     memory() {
       return ask('memory');
     },
+    /** Event-loop delay from now until delay() (which resolves with its p50, p99 and max, in ms). */
+    async delayStart() {
+      await ask('delay-start');
+    },
+    async delay() {
+      const { p50, p99, max, samples, gc } = await ask('delay');
+      return { p50, p99, max, samples, gc };
+    },
     /** CPU time (user + system) the process has used so far, in ms. */
     async cpuMs() {
       return (await ask('cpu')).micros / 1000;

@@ -32,7 +32,7 @@ export const CONFIG = quick
       startup: { runs: 2 },
       sessions: { sessions: 500, writes: 10, rereads: 3 },
       rss: { model: 'bench-10x10@0', warmup: 50, requests: 300, concurrency: 8 },
-      store: { requests: 30, seconds: 1, conversations: 16 },
+      store: { requests: 30, seconds: 1, conversations: 16, streams: 40 },
     }
   : {
       mode: 'full',
@@ -44,7 +44,7 @@ export const CONFIG = quick
       startup: { runs: 15 },
       sessions: { sessions: 500, writes: 200, rereads: 30 },
       rss: { model: 'bench-10x10@0', warmup: 500, requests: 10_000, concurrency: 8 },
-      store: { requests: 400, seconds: 10, conversations: 16 },
+      store: { requests: 400, seconds: 10, conversations: 16, streams: 200 },
     };
 
 export const deadline = performance.now() + CONFIG.timeLimitMs;

@@ -8,7 +8,9 @@
 //   40 KB first request, a thread-id);
 // - requests per second, API-client turns with 16 conversations in flight, for one replica with the
 //   local state, one with the store, and two with the store, each turn of a conversation sent to
-//   the next replica in turn (every other turn continues on the other replica).
+//   the next replica in turn (every other turn continues on the other replica);
+// - the event-loop delay of two replicas with the store while 200 Codex streams are in flight (100
+//   on each): what every other request, and every timer of the replica, waits on top of its own.
 // Everything (client, mock, Redis, replicas) shares this machine's cores.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -29,6 +31,9 @@ const UPSTREAM_KEY = 'sk-bench-upstream-key';
 const MODEL = 'bench-10x10@0';
 /** Turns of one API-client conversation before it starts over (its chain stays short). */
 const TURNS_PER_CONVERSATION = 8;
+/** A stream a model takes its time over: 40 deltas, one every 50 ms (2 s). */
+const PACED_MODEL = 'bench-40x1@50';
+const PACED_STREAM_MS = 2_000;
 
 /** CPU time a process has used so far, in ms (Linux: /proc/<pid>/stat, in clock ticks of 10 ms). */
 function cpuMsOf(pid) {
@@ -75,8 +80,8 @@ async function startRedis(dir) {
 }
 
 /** A client of one replica: streamed turns, the new response's id read from response.created. */
-function replicaClient(origin) {
-  const pool = new Pool(origin, { connections: 32, keepAliveTimeout: 60_000 });
+function replicaClient(origin, connections = 32) {
+  const pool = new Pool(origin, { connections, keepAliveTimeout: 60_000 });
   const headers = { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${TOKEN}` };
   const send = async (body, extraHeaders = {}) => {
     const started = performance.now();
@@ -86,13 +91,14 @@ function replicaClient(origin) {
     if (response.statusCode !== 200 || !text.includes('event: response.completed')) throw new Error(`${origin}: HTTP ${response.statusCode}: ${text.slice(0, 300)}`);
     return { ms, id: /"response":\{"id":"(resp_[0-9a-f]+)"/.exec(text)?.[1] };
   };
-  const codexBody = JSON.stringify({ ...codexFirstTurn(), model: MODEL, stream: true, store: false });
+  const codexBodies = new Map();
+  const codexBody = (model) => codexBodies.get(model) ?? codexBodies.set(model, JSON.stringify({ ...codexFirstTurn(), model, stream: true, store: false })).get(model);
   let thread = 0;
   return {
     /** One API-client turn continuing `previousId` (none: a new conversation). */
     turn: (previousId, i) => send(JSON.stringify({ model: MODEL, stream: true, input: `turn ${i}: what next?`, ...(previousId && { previous_response_id: previousId }) })),
     /** One Codex turn (a new thread each time, as many developers would send). */
-    codex: () => send(codexBody, { 'thread-id': `0197d6f2-0000-7000-8000-${String(thread++).padStart(12, '0')}` }),
+    codex: (model = MODEL) => send(codexBody(model), { 'thread-id': `0197d6f2-0000-7000-8000-${String(thread++).padStart(12, '0')}` }),
     close: () => pool.destroy(),
   };
 }
@@ -116,8 +122,51 @@ async function throughput(clients, conversations, ms) {
   return done / ((performance.now() - started) / 1000);
 }
 
+/**
+ * `streams` slots, each sending one paced Codex turn after another to the replicas in turn, their
+ * first starts spread over one stream's length; once all are in flight, the event-loop delay of
+ * each replica, and of an idle process alongside, over `ms`. Resolves with those delays, the CPU
+ * each process used meanwhile (% of one core), and the streams that completed.
+ */
+async function delayUnderStreams(clients, replicas, idle, processes, streams, ms) {
+  let measuring = true;
+  let completed = 0;
+  const failures = [];
+  const slot = async (i) => {
+    await new Promise((resolve) => setTimeout(resolve, (i * PACED_STREAM_MS) / streams));
+    while (measuring && performance.now() < deadline) {
+      try {
+        await clients[i % clients.length].codex(PACED_MODEL);
+        completed++;
+      } catch (error) {
+        failures.push(error.message);
+      }
+    }
+  };
+  const slots = Array.from({ length: streams }, (_, i) => slot(i));
+  await new Promise((resolve) => setTimeout(resolve, PACED_STREAM_MS));
+  await Promise.all([...replicas, idle].map((child) => child.delayStart()));
+  const before = completed;
+  const cpuBefore = processes.map(([, pid]) => cpuMsOf(pid));
+  const clientBefore = process.cpuUsage();
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(ms, deadline - performance.now()))));
+  const [idleDelay, ...delays] = await Promise.all([idle, ...replicas].map((child) => child.delay()));
+  const wall = performance.now() - started;
+  const clientUsed = process.cpuUsage(clientBefore);
+  const cpuPercent = Object.fromEntries([
+    ...processes.map(([label, pid], i) => [label, Math.round(((cpuMsOf(pid) - cpuBefore[i]) / wall) * 100)]),
+    ['client', Math.round(((clientUsed.user + clientUsed.system) / 1000 / wall) * 100)],
+  ]);
+  const during = completed - before;
+  measuring = false;
+  await Promise.all(slots);
+  if (failures.length) throw new Error(`${failures.length} of the ${streams} streams failed, e.g. ${failures[0]}`);
+  return { delays, idleDelay, cpuPercent, completed: during };
+}
+
 export async function benchStore() {
-  const { requests, seconds, conversations } = CONFIG.store;
+  const { requests, seconds, conversations, streams } = CONFIG.store;
   const dir = mkdtempSync(path.join(tmpdir(), 'codex-bridge-bench-store-'));
   const redis = await startRedis(dir);
   const mock = await startProcess(path.join(BENCH, 'lib/mock-upstream.mjs'));
@@ -189,9 +238,55 @@ export async function benchStore() {
     });
     figure('storeRpsOneReplica', { label: '  one replica with --store', unit: 'req/s', value: rps.one, target: null });
     figure('storeRpsTwoReplicas', { label: '  two replicas with --store (turns alternate between them)', unit: 'req/s', value: rps.two, target: null });
-    details.store = { requestsEach: s.shared.api.n, ms: s, rps, cpuPercent: cpu, conversations, seconds, model: MODEL, redis: 'appendonly yes, appendfsync everysec' };
+
+    // Event-loop delay with many streams in flight, through pools that can hold them all.
+    const wide = [replicaClient(shared.origin, streams), replicaClient(second.origin, streams)];
+    const idle = await startProcess(path.join(BENCH, 'lib/idle-process.mjs'));
+    const processes = [
+      ['replica 1', shared.pid],
+      ['replica 2', second.pid],
+      ['redis', redis.pid],
+      ['mock', mock.pid],
+    ];
+    let inFlight;
+    try {
+      inFlight = await delayUnderStreams(wide, [shared, second], idle, processes, streams, seconds * 1000);
+    } finally {
+      await Promise.all(wide.map((client) => client.close()));
+      await idle.stop();
+    }
+    figure('storeEventLoopDelayP99Ms', {
+      label: `event-loop delay p99, two replicas with --store, ${streams} Codex streams in flight (the worse replica)`,
+      unit: 'ms',
+      value: Math.max(...inFlight.delays.map((delay) => delay.p99)),
+      target: null,
+    });
+    figure('storeEventLoopDelayIdleP99Ms', {
+      label: '  the same, of an idle process alongside (what the machine adds: other processes on the cores)',
+      unit: 'ms',
+      value: inFlight.idleDelay.p99,
+      target: null,
+    });
+    details.store = {
+      requestsEach: s.shared.api.n,
+      ms: s,
+      rps,
+      cpuPercent: cpu,
+      conversations,
+      seconds,
+      model: MODEL,
+      redis: 'appendonly yes, appendfsync everysec',
+      streamsInFlight: {
+        streams,
+        model: PACED_MODEL,
+        completed: inFlight.completed,
+        eventLoopDelayMs: { replicas: inFlight.delays, idle: inFlight.idleDelay },
+        cpuPercent: inFlight.cpuPercent,
+      },
+    };
     log(`store: API turn p50 local ${s.local.api.p50.toFixed(2)} / store ${s.shared.api.p50.toFixed(2)} ms; rps local ${rps.local.toFixed(0)}, one ${rps.one.toFixed(0)}, two ${rps.two.toFixed(0)}`);
     log(`store: CPU % of one core during each: ${JSON.stringify(cpu)}`);
+    log(`store: ${streams} streams in flight, ${inFlight.completed} completed in ${seconds} s; event-loop delay per replica ${JSON.stringify(inFlight.delays)}, idle process ${JSON.stringify(inFlight.idleDelay)}; CPU % ${JSON.stringify(inFlight.cpuPercent)}`);
   } finally {
     await Promise.all(Object.values(clients).map((client) => client.close()));
     await Promise.all([local.stop(), shared.stop(), second.stop()]);

@@ -35,6 +35,16 @@ export interface BridgeOptions {
   maxRetryDelayMs: number;
   /** Largest accepted request body, compressed or decoded. */
   maxBodyBytes: number;
+  /**
+   * The bounds a client must keep to (README, "Timeouts"); internal, set by tests to run in seconds.
+   * Request headers complete within this long of the request's first byte (of the connection's
+   * opening, for its first request): a connection that trickles them (slowloris) is closed.
+   */
+  requestHeadersTimeoutMs: number;
+  /** A request body that sends nothing for this long is answered 408 and its connection closed. */
+  requestBodyIdleTimeoutMs: number;
+  /** A keep-alive connection with no request in progress is closed after this long. */
+  connectionIdleTimeoutMs: number;
   /** One line per request (method, model, status, ms, tokens). Never given secrets. */
   log?: (line: string) => void;
   /** Provider preset id (deepseek, kimi, …): picks the quirk profile. Unset: matched by upstream host. */
@@ -55,6 +65,9 @@ export const DEFAULTS = {
   maxRetries: 3,
   maxRetryDelayMs: 8_000,
   maxBodyBytes: 64 * 1024 * 1024,
+  requestHeadersTimeoutMs: 10_000,
+  requestBodyIdleTimeoutMs: 60_000,
+  connectionIdleTimeoutMs: 75_000,
 } as const;
 
 export type RawBridgeOptions = Partial<BridgeOptions> & Pick<BridgeOptions, 'upstream' | 'model' | 'token'>;

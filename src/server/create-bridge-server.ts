@@ -1,10 +1,10 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { BridgeOptions } from './bridge-options.js';
 import { clientNameOf, guardClient } from './client-tokens.js';
 import { parseJsonBody } from './parse-json-body.js';
-import { readRequestBody } from './read-request-body.js';
+import { readRequestBody, type ReadBodyOptions } from './read-request-body.js';
 import { formatRequestReport, getRequestReport, HttpError, reportRequest, sendHttpError, sendJson } from './send-json.js';
 import { createUpstreamClient } from './upstream-client.js';
 import { makeSecretRedactor } from './redact-secrets.js';
@@ -126,6 +126,24 @@ function urlHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
+/**
+ * What a client must keep to, as a gateway (nginx, Envoy) bounds it: headers within a bound (a
+ * connection that trickles them, slowloris, is closed), and an idle keep-alive connection closed
+ * after a bound longer than a proxy's pool keeps one (nginx's upstream keepalive_timeout, 60 s), so
+ * the proxy always closes first. No bound on the whole request or on a quiet socket: a 64 MB upload
+ * on a slow link and a blocking answer the model thinks over for minutes are both legitimate (the
+ * body has its own bound between two reads, readRequestBody's; streams send keep-alives).
+ */
+function serverTimeouts(options: BridgeOptions): ServerOptions {
+  return {
+    headersTimeout: options.requestHeadersTimeoutMs,
+    requestTimeout: 0, // Node's default, 5 minutes for the whole request, would cut a slow upload
+    keepAliveTimeout: options.connectionIdleTimeoutMs,
+    // How often Node looks for requests past the headers bound (its default, 30 s, would triple it).
+    connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(options.requestHeadersTimeoutMs / 4))),
+  };
+}
+
 export async function startBridgeServer(options: BridgeOptions, deps: BridgeServerDeps = {}): Promise<BridgeServer> {
   const store: ConversationMemory = deps.store ?? new SessionStore();
   const state = deps.state ?? new MemoryStateStore();
@@ -134,6 +152,7 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
   const clean = makeSecretRedactor(options.apiKey, options.token);
   const createdAt = Math.floor(Date.now() / 1000);
   const modelObject = (id: string) => ({ id, object: 'model', created: createdAt, owned_by: 'codex-bridge' });
+  const bodyLimits: ReadBodyOptions = { maxBodyBytes: options.maxBodyBytes, idleTimeoutMs: options.requestBodyIdleTimeoutMs };
 
   /** With named clients (--tokens), each sees only what it created: its own view of every store. */
   const statesOf = (req: IncomingMessage) => {
@@ -155,7 +174,7 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
       return;
     }
     if (typeof route === 'object' && 'kind' in route) {
-      await handleStoredState(req, res, route, method, { ...statesOf(req), maxBodyBytes: options.maxBodyBytes });
+      await handleStoredState(req, res, route, method, { ...statesOf(req), body: bodyLimits });
       return;
     }
     if (typeof route === 'object') {
@@ -168,7 +187,7 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
     }
     if (route === '/responses') {
       if (method !== 'POST') throw methodNotAllowed(method, ['POST']);
-      const body = parseJsonBody(await readRequestBody(req, { maxBodyBytes: options.maxBodyBytes }));
+      const body = parseJsonBody(await readRequestBody(req, bodyLimits));
       const requested = body && typeof body === 'object' ? (body as { model?: unknown }).model : undefined;
       reportRequest(res, { model: typeof requested === 'string' && requested !== '' ? requested : options.model });
       // The handler adds tokens and the final model to the report itself (reportRequest).
@@ -181,7 +200,7 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
     });
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer(serverTimeouts(options), (req, res) => {
     const started = performance.now();
     const method = req.method ?? 'GET';
     const pathname = pathnameOf(req.url ?? '/');
@@ -236,7 +255,9 @@ export async function startBridgeServer(options: BridgeOptions, deps: BridgeServ
         ? 'connection closed before the request was complete (the body is shorter than its Content-Length)'
         : status === 400
           ? `malformed HTTP request (${error.code ?? error.message})`
-          : text.toLowerCase();
+          : status === 408
+            ? `the request headers did not arrive within ${options.requestHeadersTimeoutMs / 1000} s`
+            : text.toLowerCase();
     const body = JSON.stringify({ error: { message, type: 'invalid_request_error', code } });
     socket.end(
       `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,

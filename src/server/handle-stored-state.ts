@@ -6,7 +6,7 @@ import { itemsForStorage, referencedItemIds, resolveItemReferences } from '../tr
 import { TranslationError } from '../translate/translation-error.js';
 import type { ResponsesInputItem } from '../translate/types.js';
 import { parseJsonBody, ReusedValues } from './parse-json-body.js';
-import { readRequestBody } from './read-request-body.js';
+import { readRequestBody, type ReadBodyOptions } from './read-request-body.js';
 import { newItemId } from './keep-turn.js';
 import { HttpError, sendJson } from './send-json.js';
 
@@ -32,7 +32,7 @@ export interface StoredStateRoute {
 export interface StoredStateDeps {
   state: ResponsesStateStore;
   store: ConversationMemory;
-  maxBodyBytes: number;
+  body: ReadBodyOptions;
 }
 
 /** Items a conversation takes in one request, as api.openai.com allows. */
@@ -48,8 +48,8 @@ function methodNotAllowed(method: string, allowed: string[]): HttpError {
 /** These bodies are not Codex's turns: nothing in them is worth keeping parsed for the next request. */
 const NOTHING_REUSED = new ReusedValues(0);
 
-async function readJsonObject(req: IncomingMessage, maxBodyBytes: number): Promise<Record<string, unknown>> {
-  const raw = await readRequestBody(req, { maxBodyBytes });
+async function readJsonObject(req: IncomingMessage, limits: ReadBodyOptions): Promise<Record<string, unknown>> {
+  const raw = await readRequestBody(req, limits);
   const body = raw.length === 0 ? {} : parseJsonBody(raw, NOTHING_REUSED);
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('the request body must be a JSON object');
   return body as Record<string, unknown>;
@@ -147,7 +147,7 @@ async function handleConversation(req: IncomingMessage, res: ServerResponse, res
   const [id, sub, itemId, ...more] = rest;
   if (id === undefined) {
     if (method !== 'POST') throw methodNotAllowed(method, ['POST']);
-    const body = await readJsonObject(req, deps.maxBodyBytes);
+    const body = await readJsonObject(req, deps.body);
     const conversation: ConversationObject = { id: newItemId('conv'), object: 'conversation', created_at: Math.floor(Date.now() / 1000), metadata: metadataOf(body.metadata) };
     await state.createConversation(conversation, await newItems(body.items, deps));
     return sendJson(res, 200, conversation);
@@ -157,7 +157,7 @@ async function handleConversation(req: IncomingMessage, res: ServerResponse, res
   if (sub === undefined) {
     if (method === 'GET') return sendJson(res, 200, (await state.getConversation(id)) ?? throwing(notFound('Conversation', id)));
     if (method === 'POST') {
-      const body = await readJsonObject(req, deps.maxBodyBytes);
+      const body = await readJsonObject(req, deps.body);
       if (body.metadata === undefined) throw invalid("Missing required parameter: 'metadata'.");
       return sendJson(res, 200, (await state.updateConversation(id, metadataOf(body.metadata))) ?? throwing(notFound('Conversation', id)));
     }
@@ -171,7 +171,7 @@ async function handleConversation(req: IncomingMessage, res: ServerResponse, res
   if (itemId === undefined) {
     if (method === 'GET') return sendJson(res, 200, listPage((await state.conversationItems(id)) ?? throwing(notFound('Conversation', id)), query));
     if (method === 'POST') {
-      const body = await readJsonObject(req, deps.maxBodyBytes);
+      const body = await readJsonObject(req, deps.body);
       if (body.items === undefined) throw invalid("Missing required parameter: 'items'.");
       const items = await newItems(body.items, deps);
       if (!(await state.appendConversationItems(id, items))) throw notFound('Conversation', id);

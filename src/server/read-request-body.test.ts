@@ -266,3 +266,34 @@ describe('readRequestBody: broken framing', () => {
     socket.destroy();
   });
 });
+
+describe('readRequestBody: a body that stops arriving', () => {
+  /** Sends `bytes` and nothing more; resolves with what the server sent before it closed. */
+  function stall(port: number, bytes: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+      let text = '';
+      socket.on('data', (d) => (text += d.toString('utf8')));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+  }
+
+  it('answers 408 with connection: close once nothing has come for the idle bound', async () => {
+    const { port, outcomes } = await startReader({ idleTimeoutMs: 200 });
+    const raw = await stall(port, 'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{"short":');
+    expect(raw).toMatch(/^HTTP\/1\.1 408 /);
+    expect(raw.toLowerCase()).toContain('connection: close');
+    const error = (outcomes[0] as { error: HttpError }).error;
+    expect(error.code).toBe('request_timeout');
+    expect(error.message).toBe('the request body stopped arriving: nothing for 200 ms after 9 bytes of the 100 announced by Content-Length');
+  });
+
+  it('gives up draining a refused body that stalls: the 413 goes out, and the connection is closed', async () => {
+    const { port, outcomes } = await startReader({ maxBodyBytes: 8, idleTimeoutMs: 200 });
+    const raw = await stall(port, 'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{"longer than eight":');
+    expect(raw).toMatch(/^HTTP\/1\.1 413 /);
+    expect(raw.toLowerCase()).toContain('connection: close');
+    expect((outcomes[0] as { error: HttpError }).error.code).toBe('request_too_large');
+  });
+});

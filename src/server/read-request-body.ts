@@ -10,6 +10,10 @@ import { HttpError } from './send-json.js';
 // When the cap is hit the rest of the body is still read and thrown away (up to `drainBytes`), and
 // only then is the 413 answered: a server that replies and closes while the client is still sending
 // makes the client's TCP stack see a reset, and the client never reads the JSON explaining why.
+//
+// A body that stops arriving is answered 408 once no byte came for `idleTimeoutMs` (nginx's
+// client_body_timeout: between two reads, not over the whole body), so a slow upload that keeps
+// moving is never cut, and one that stalls does not hold its connection for ever.
 
 export interface ReadBodyOptions {
   /** Largest accepted body, compressed or decoded. Default 64 MB. */
@@ -20,6 +24,8 @@ export interface ReadBodyOptions {
    * Default: the cap itself (at least 1 MB).
    */
   drainBytes?: number;
+  /** Answer 408 (and close) when no byte of the body arrives for this long. Default 60 s; 0: never. */
+  idleTimeoutMs?: number;
 }
 
 export type ContentEncoding = 'identity' | 'gzip' | 'deflate' | 'br' | 'zstd';
@@ -69,6 +75,7 @@ function zlibDecoder(encoding: 'gzip' | 'deflate' | 'br'): zlib.Gunzip | zlib.In
 export function readRequestBody(req: IncomingMessage, options: ReadBodyOptions = {}): Promise<Buffer> {
   const cap = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
   const drainLimit = options.drainBytes ?? Math.max(cap, MiB);
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULTS.requestBodyIdleTimeoutMs;
   let encoding: ContentEncoding;
   try {
     encoding = parseContentEncoding(req.headers['content-encoding']);
@@ -76,6 +83,7 @@ export function readRequestBody(req: IncomingMessage, options: ReadBodyOptions =
     return Promise.reject(error); // the unread body is discarded by node after the reply
   }
   const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+  const announced = declared !== undefined && Number.isFinite(declared) ? ` of the ${declared} announced by Content-Length` : '';
 
   return new Promise<Buffer>((resolve, reject) => {
     let settled = false;
@@ -86,8 +94,10 @@ export function readRequestBody(req: IncomingMessage, options: ReadBodyOptions =
     let discarded = 0;
     let chunks: Buffer[] = [];
     let decoder: ReturnType<typeof zlibDecoder> | undefined;
+    let idleTimer: NodeJS.Timeout | undefined;
 
     const cleanup = () => {
+      if (idleTimer) clearTimeout(idleTimer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('close', onClose);
@@ -126,6 +136,7 @@ export function readRequestBody(req: IncomingMessage, options: ReadBodyOptions =
     };
 
     const onData = (chunk: Buffer) => {
+      idleTimer?.refresh();
       if (failure) {
         discarded += chunk.length;
         if (discarded > drainLimit) giveUpDraining();
@@ -176,8 +187,7 @@ export function readRequestBody(req: IncomingMessage, options: ReadBodyOptions =
 
     const onClose = () => {
       if (settled || req.complete) return;
-      const expected = declared !== undefined && Number.isFinite(declared) ? ` of the ${declared} announced by Content-Length` : '';
-      settle(new HttpError(400, `connection closed before the request body was complete (got ${wireBytes} bytes${expected})`, { code: 'incomplete_body' }));
+      settle(new HttpError(400, `connection closed before the request body was complete (got ${wireBytes} bytes${announced})`, { code: 'incomplete_body' }));
     };
 
     req.on('error', () => {
@@ -217,7 +227,26 @@ export function readRequestBody(req: IncomingMessage, options: ReadBodyOptions =
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('close', onClose);
+    if (idleTimeoutMs > 0 && !req.complete) {
+      idleTimer = setTimeout(() => {
+        if (failure) {
+          giveUpDraining(); // already refused: answer that, and drop the connection after it
+          return;
+        }
+        settle(
+          new HttpError(408, `the request body stopped arriving: nothing for ${formatSeconds(idleTimeoutMs)} after ${wireBytes} bytes${announced}`, {
+            code: 'request_timeout',
+            headers: { connection: 'close' },
+          }),
+        );
+      }, idleTimeoutMs);
+      idleTimer.unref();
+    }
   });
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 // ---------- zstd ----------

@@ -51,6 +51,8 @@ const EXPECTED = [
   'storeRpsOneReplicaLocal',
   'storeRpsOneReplica',
   'storeRpsTwoReplicas',
+  'storeEventLoopDelayP99Ms',
+  'storeEventLoopDelayIdleP99Ms',
 ];
 
 describe('npm run bench -- --quick', () => {
