@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clientOfToken, parseTokenFile } from './client-tokens.js';
+import { parseTokenFile } from './client-tokens.js';
+import { clientOfToken } from './guard-request.js';
 
 describe('parseTokenFile', () => {
   it('reads "<name> <token>" lines, skipping comments and blank lines', () => {

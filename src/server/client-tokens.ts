@@ -1,9 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { UsageError } from '../output/usage-error.js';
-import { bearerToken, guardOrigin, guardRequest, type GuardOptions } from './guard-request.js';
-import { HttpError } from './send-json.js';
 
 // Several clients of one gateway, each with a token of its own and a name (`serve --tokens FILE`):
 // the name is what usage is recorded under (`codex-bridge usage --by client`). The file is read
@@ -56,62 +52,4 @@ export function readTokenFile(file: string, warn: (line: string) => void): Clien
   }
   if (process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0) warn(`${file} can be read by other users of this machine — chmod 600 ${file}`);
   return parseTokenFile(text, file);
-}
-
-/** Each client's token as bytes, made once per list. */
-const tokenBytes = new WeakMap<readonly ClientToken[], Array<{ name: string; bytes: Buffer }>>();
-
-/**
- * The name of the client whose token was presented, or undefined. Every token is compared, in
- * constant time over each one's length (see tokenMatches), so the time tells nothing of which.
- */
-export function clientOfToken(presented: string, clients: readonly ClientToken[]): string | undefined {
-  let list = tokenBytes.get(clients);
-  if (!list) tokenBytes.set(clients, (list = clients.map(({ name, token }) => ({ name, bytes: Buffer.from(token, 'utf8') }))));
-  const length = Buffer.byteLength(presented, 'utf8');
-  let found: string | undefined;
-  for (const { name, bytes } of list) {
-    const buffer = Buffer.alloc(bytes.length);
-    buffer.write(presented, 'utf8');
-    const same = timingSafeEqual(buffer, bytes) && length === bytes.length;
-    if (same) found = name;
-  }
-  return found;
-}
-
-/** The client name of each request that presented a named token. */
-const names = new WeakMap<IncomingMessage, string>();
-
-export const clientNameOf = (req: IncomingMessage): string | undefined => names.get(req);
-
-/**
- * guardRequest with named clients: Host and Origin always; then, but for /healthz, one of the
- * clients' tokens (its name is kept for the request), or without clients the bridge's one token.
- */
-export function guardClient(req: IncomingMessage, pathname: string, options: GuardOptions & { clients?: readonly ClientToken[] }): void {
-  if (!options.clients || options.clients.length === 0) return guardRequest(req.headers, pathname, options);
-  guardOrigin(req.headers, options);
-  if (pathname === '/healthz') return;
-  const name = presentedClient(req.headers, options.clients);
-  names.set(req, name);
-}
-
-function presentedClient(headers: IncomingHttpHeaders, clients: readonly ClientToken[]): string {
-  const presented = bearerToken(headers);
-  if (presented === undefined) {
-    throw new HttpError(401, 'missing bearer token: send "Authorization: Bearer <token>" with your token from the gateway\'s token file', {
-      type: 'authentication_error',
-      code: 'missing_token',
-      headers: { 'www-authenticate': 'Bearer' },
-    });
-  }
-  const name = clientOfToken(presented, clients);
-  if (name === undefined) {
-    throw new HttpError(401, 'wrong bearer token for this codex-bridge', {
-      type: 'authentication_error',
-      code: 'invalid_token',
-      headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
-    });
-  }
-  return name;
 }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerOptions, type ServerResp
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { BridgeOptions } from './bridge-options.js';
-import { clientNameOf, guardClient } from './client-tokens.js';
+import { clientNameOf, guardClient } from './guard-request.js';
 import { parseJsonBody } from './parse-json-body.js';
 import { readRequestBody, type ReadBodyOptions } from './read-request-body.js';
 import { formatRequestReport, getRequestReport, HttpError, reportRequest, sendHttpError, sendJson } from './send-json.js';

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { ClientToken } from './client-tokens.js';
 import { HttpError } from './send-json.js';
 
 // Who may talk to the bridge. It listens on loopback and holds an API key that costs money, so:
@@ -8,7 +9,8 @@ import { HttpError } from './send-json.js';
 //   name to 127.0.0.1 still sends its own name as Host, and is refused (DNS rebinding).
 // - Any Origin header is refused: browsers send one on cross-site requests, while Codex and the
 //   openai SDK for Node send none (CSRF from a web page).
-// - Everything except /healthz needs `Authorization: Bearer <token>`.
+// - Everything except /healthz needs `Authorization: Bearer <token>`: the bridge's one token, or
+//   with named clients (`serve --tokens`, client-tokens.ts) any of theirs, whose name the request keeps.
 
 export interface GuardOptions {
   token: string;
@@ -136,4 +138,64 @@ export function guardRequest(headers: IncomingHttpHeaders, pathname: string, opt
   guardOrigin(headers, options);
   if (pathname === '/healthz') return;
   guardToken(headers, options);
+}
+
+// ---------- named clients ----------
+
+/** Each client's token as bytes, made once per list. */
+const tokenBytes = new WeakMap<readonly ClientToken[], Array<{ name: string; bytes: Buffer }>>();
+
+/**
+ * The name of the client whose token was presented, or undefined. Every token is compared, in
+ * constant time over each one's length (see tokenMatches), so the time tells nothing of which.
+ */
+export function clientOfToken(presented: string, clients: readonly ClientToken[]): string | undefined {
+  let list = tokenBytes.get(clients);
+  if (!list) tokenBytes.set(clients, (list = clients.map(({ name, token }) => ({ name, bytes: Buffer.from(token, 'utf8') }))));
+  const length = Buffer.byteLength(presented, 'utf8');
+  let found: string | undefined;
+  for (const { name, bytes } of list) {
+    const buffer = Buffer.alloc(bytes.length);
+    buffer.write(presented, 'utf8');
+    const same = timingSafeEqual(buffer, bytes) && length === bytes.length;
+    if (same) found = name;
+  }
+  return found;
+}
+
+/** The client name of each request that presented a named token. */
+const names = new WeakMap<IncomingMessage, string>();
+
+export const clientNameOf = (req: IncomingMessage): string | undefined => names.get(req);
+
+/**
+ * guardRequest with named clients: Host and Origin always; then, but for /healthz, one of the
+ * clients' tokens (its name is kept for the request), or without clients the bridge's one token.
+ */
+export function guardClient(req: IncomingMessage, pathname: string, options: GuardOptions & { clients?: readonly ClientToken[] }): void {
+  if (!options.clients || options.clients.length === 0) return guardRequest(req.headers, pathname, options);
+  guardOrigin(req.headers, options);
+  if (pathname === '/healthz') return;
+  const name = presentedClient(req.headers, options.clients);
+  names.set(req, name);
+}
+
+function presentedClient(headers: IncomingHttpHeaders, clients: readonly ClientToken[]): string {
+  const presented = bearerToken(headers);
+  if (presented === undefined) {
+    throw new HttpError(401, 'missing bearer token: send "Authorization: Bearer <token>" with your token from the gateway\'s token file', {
+      type: 'authentication_error',
+      code: 'missing_token',
+      headers: { 'www-authenticate': 'Bearer' },
+    });
+  }
+  const name = clientOfToken(presented, clients);
+  if (name === undefined) {
+    throw new HttpError(401, 'wrong bearer token for this codex-bridge', {
+      type: 'authentication_error',
+      code: 'invalid_token',
+      headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+    });
+  }
+  return name;
 }

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BridgeOptions } from './bridge-options.js';
-import { callUpstream, stillWaitingLine } from './call-upstream.js';
-import { clientNameOf } from './client-tokens.js';
+import { callUpstream, stillWaitingLine, TurnFailures } from './call-upstream.js';
+import { clientNameOf } from './guard-request.js';
 import { keepTurn, type TurnNotKept, type TurnToKeep } from './keep-turn.js';
 import { makeSecretRedactor } from './redact-secrets.js';
 import { reportRequest, sendJson, sendJsonError } from './send-json.js';
 import { SseWriter, type SseEvent } from './sse-writer.js';
 import { translateTurn, type TranslatedTurn, type TurnRefusal, type TurnReport } from './translate-turn.js';
-import { TurnFailures } from './turn-failures.js';
 import type { UpstreamClient, UpstreamReply } from './upstream-types.js';
 import type { ResponseRecord } from '../sessions/response-record.js';
 import type { ConversationMemory } from '../state/session-store.js';

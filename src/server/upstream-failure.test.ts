@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeBridgeOptions } from './bridge-options.js';
-import { MAX_FAILED_ATTEMPTS_PER_TURN } from './turn-failures.js';
+import { MAX_FAILED_ATTEMPTS_PER_TURN } from './call-upstream.js';
 import { answerForStatus } from './upstream-failure.js';
 
 // The exhausted-turn check: once a Codex turn has used up its attempts, a failure Codex would retry

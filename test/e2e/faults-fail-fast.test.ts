@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from './ensure-built.js';
 import { codexExec } from './fault-helpers.js';
 import { runBridge, sandboxAndMockPerTest, type Sandbox } from './sandbox.js';
-import { MAX_FAILED_ATTEMPTS_PER_TURN } from '../../src/server/turn-failures.js';
+import { MAX_FAILED_ATTEMPTS_PER_TURN } from '../../src/server/call-upstream.js';
 import { closedPort } from '../helpers/closed-port.js';
 
 // The real Codex through `codex-bridge run` against an upstream that is down or misconfigured:

@@ -3,7 +3,7 @@
 // multiplying (src/server/turn-failures.ts).
 import { describe, expect, it } from 'vitest';
 import { bridgeWithMockPerTest, postResponses } from './bridge-harness.js';
-import { MAX_FAILED_ATTEMPTS_PER_TURN } from '../../src/server/turn-failures.js';
+import { MAX_FAILED_ATTEMPTS_PER_TURN } from '../../src/server/call-upstream.js';
 
 const ask = { model: 'mock-model', stream: true, input: 'hi' };
 const fast = { maxRetries: 3, maxRetryDelayMs: 5 };

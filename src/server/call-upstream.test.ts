@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_FAILED_ATTEMPTS_PER_TURN, TurnFailures, turnIdOf } from './turn-failures.js';
+import { MAX_FAILED_ATTEMPTS_PER_TURN, TurnFailures, turnIdOf } from './call-upstream.js';
 
 describe('turnIdOf', () => {
   it("reads Codex's turn id from x-codex-turn-metadata", () => {
